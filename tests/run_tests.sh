@@ -43,7 +43,7 @@ run_one() {
     else
         echo "ok   $name: $line ($((end - start)) s)"
     fi
-    grep -E '^(REPORT|SKIP)' "$log" | head -n 20
+    grep -E "^(REPORT|SKIP)" "$log" | head -n 80
 }
 
 for t in "$BUILD"/tests/test_*; do
