@@ -18,7 +18,7 @@ CFLAGS  += $(EXTRA_CFLAGS)
 LDLIBS  += -ljansson -lutf8proc -lm
 BUILD   ?= build
 
-REF_SRC  := $(wildcard ref/*.c ref/verify/*.c ref/tokenizer/*.c)
+REF_SRC  := $(wildcard ref/*.c ref/verify/*.c ref/tokenizer/*.c ref/model/*.c)
 CLI_SRC  := $(wildcard ref/cli/*.c)
 REF_OBJ  := $(REF_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
