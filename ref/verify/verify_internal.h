@@ -94,6 +94,16 @@ char *vnorm_normalize(const char *s, size_t n, const verify_policy *pol);
  * path (§6.1 last paragraph, §3.5). Malloc'd, NULL on OOM. */
 char *vnorm_strip_string_hendrycks(const char *s, size_t n);
 
+/* Further spellings of vnorm_normalize's output the parser can rely on (appended by [B]):
+ * - spaces survive only between two numbers (`3 1\frac{1}{2}`, `7 3/4`), after a command name
+ *   before a letter (`\cot x`, `\pi r`), and as single spaces inside \text{...};
+ * - `{a,b}` around the whole answer is KEPT when it has a top-level comma (a set literal);
+ *   other whole-answer braces are removed (`{Evelyn}` -> `Evelyn`);
+ * - a lone letter in \text{}, {}, () is unwrapped (`\text{(C)}` -> `C`);
+ * - `\lt`/`\gt` -> `<`/`>`; `\operatorname{sin}` -> `\sin`; `\mathrm{e}` -> `e`;
+ * - a decimal comma is converted only for a whole-answer number and never for two single
+ *   digits (`6,8`, `-2,1` stay lists; `0,5` -> `0.5`); merged boxes arrive joined by ",". */
+
 /* ---------------------------------------------------------------------------------------- */
 /* [C] Typed tree (verify_parse.c)                                                           */
 
