@@ -15,6 +15,9 @@ typedef struct {
 static const command COMMANDS[] = {
     {"verify", cmd_verify, "decide whether a model answer equals the reference answer (0/1 reward)"},
     {"passk", cmd_passk, "unbiased pass@k estimate, for one (n, c) or a JSONL list of problems"},
+    {"encode", cmd_encode, "text -> token ids with a HF tokenizer.json (byte-level BPE; no BOS/EOS added)"},
+    {"decode", cmd_decode, "token ids -> text with a HF tokenizer.json"},
+    {"bpe-train", cmd_bpe_train, "train a byte-level BPE tokenizer, write an HF tokenizer.json"},
 };
 
 static void usage(FILE *out) {

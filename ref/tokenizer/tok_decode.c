@@ -60,7 +60,8 @@ int tok_utf8_lossy(const uint8_t *s, size_t n, int hold_tail, svs_buf *out, size
         i += prefix;
         run = i;
     }
-    if (svs_buf_append(out, (const char *)s + run, i - run, err)) return -1;
+    /* i > run guard: with an empty input s may be NULL, and NULL + 0 is undefined behaviour */
+    if (i > run && svs_buf_append(out, (const char *)s + run, i - run, err)) return -1;
     if (consumed) *consumed = i;
     return 0;
 }
