@@ -56,6 +56,8 @@ int main(void) {
     run("power tower boxed response", tower, strlen(tower), boxed, strlen(boxed), 1, 1, NULL);
     run("huge power", "2^{100000000}", 13, "2^{100000001}", 13, 0, 0, NULL);
     run("huge factorial", "100000!", 7, "100001!", 7, 0, 0, NULL);
+    /* rational values beyond exact limits are never accepted by a relative tolerance */
+    run("huge power vs huge power + 1", "10^{10^{10}}", 12, "10^{10^{10}}+1", 14, 0, 0, NULL);
     run("exact 1/2004! vs 1/2006!", "\\frac{1}{2004!}", 15, "\\frac{1}{2006!}", 15, 0, 0, NULL);
 
     /* 100,000-deep nesting, as answer and inside a response */

@@ -947,14 +947,18 @@ static vcmp decimal_numeric(verify_ctx *ctx, const declit *dl, vwd D, vcx X) {
 /* ---------------------------------------------------------------------------------------- */
 /* the three rules                                                                           */
 
-/* Rule 1. Returns 1 when it decided (*out set), 0 when rule 2 must try. */
-static int rule_exact(verify_ctx *ctx, const vnode *g, const vnode *p, const char **reason, vcmp *out) {
+/* Rule 1. Returns 1 when it decided (*out set), 0 when rule 2 must try. *too_big is set when
+ * a side hit a size limit and neither side needs rule 2 for another reason (both are built from
+ * rational operations only). */
+static int rule_exact(verify_ctx *ctx, const vnode *g, const vnode *p, const char **reason, vcmp *out,
+                      int *too_big) {
     vrat a, b;
     vrat_init(&a);
     vrat_init(&b);
     int sa = ex_eval(ctx, g, &a);
-    int sb = sa == VNUM_OK ? ex_eval(ctx, p, &b) : VNUM_NOTRAT;
+    int sb = sa == VNUM_OK || sa == VNUM_TOOBIG ? ex_eval(ctx, p, &b) : VNUM_NOTRAT;
     int decided = 1;
+    *too_big = (sa == VNUM_TOOBIG && (sb == VNUM_OK || sb == VNUM_TOOBIG)) || (sa == VNUM_OK && sb == VNUM_TOOBIG);
     declit dg, dp;
     int lg = find_declit(g, &dg), lp = find_declit(p, &dp);
     if (sa == VNUM_ABORT || sb == VNUM_ABORT || ctx->oom) {
@@ -1032,8 +1036,14 @@ vcmp veval_equal(verify_ctx *ctx, const vnode *g, const vnode *p, const char **r
     if (ig || ip) return ig == ip ? VCMP_EQUAL : VCMP_NOT_EQUAL; /* inf only equals inf */
     if (veval_is_constant(g) && veval_is_constant(p)) {
         vcmp r;
-        if (rule_exact(ctx, g, p, reason, &r)) return r;
-        return rule_numeric(ctx, g, p, reason);
+        int too_big = 0;
+        if (rule_exact(ctx, g, p, reason, &r, &too_big)) return r;
+        r = rule_numeric(ctx, g, p, reason);
+        /* Rational values too big for exact arithmetic: a relative tolerance cannot tell
+         * 10^{10^{10}} from 10^{10^{10}}+1, so rule 2 may reject but never accept them (the
+         * §6.5 tower is UNDECIDED unless the normalized strings are identical). */
+        if (too_big && r == VCMP_EQUAL) r = VCMP_UNDECIDED;
+        return r;
     }
     *reason = "identity";
     return rule_identity(ctx, g, p);

@@ -311,7 +311,7 @@ typedef struct {
 static int env_at(const char *s, size_t i, size_t hi, venv *e, venv_cache *cache) {
     size_t lim = hi;
     if (!cache && hi - i > VX_LOCAL_ENV_MAX) lim = i + VX_LOCAL_ENV_MAX;
-    size_t le;
+    size_t le = 0; /* set by inline_close whenever it returns VX_NONE */
     if (s[i] == '$' && !escaped(s, i)) {
         if (i + 1 < hi && s[i + 1] == '$' && !(cache && cache->dd_dead)) {
             size_t c = display_close(s, i + 2, lim, 1);
