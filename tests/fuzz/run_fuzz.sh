@@ -12,7 +12,7 @@ for f in "$BUILD"/fuzz/fuzz_*; do
     seeds="tests/fuzz/seeds/$name"
     [ -d "$seeds" ] || seeds=""
     echo "fuzz: $name for ${SECS}s"
-    if ! "$f" -max_total_time="$SECS" -timeout=2 -rss_limit_mb=2048 -max_len=65536 \
+    if ! "$f" -max_total_time="$SECS" -timeout=2 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$BUILD/fuzz-$name-" \
         -print_final_stats=0 "$corpus" $seeds >"$BUILD/fuzz-$name.log" 2>&1; then
         echo "fuzz: $name FAILED (log: $BUILD/fuzz-$name.log)"
         tail -n 30 "$BUILD/fuzz-$name.log"
