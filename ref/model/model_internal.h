@@ -1,0 +1,30 @@
+/* model_internal.h — helpers shared by the files of ref/model/model_*.c (not public API). */
+#ifndef SVS_MODEL_INTERNAL_H
+#define SVS_MODEL_INTERNAL_H
+
+#include "model.h"
+
+/* Makes m->rope_cos / rope_sin cover positions 0..P−1 (ops_rope_tables), growing them. */
+int model_ensure_rope(model *m, int P, svs_err *err);
+
+/* Layer l's slice of a per-layer tensor stored [L, rows, cols] (rows·cols = per). */
+static inline float *model_layer(float *base, int l, size_t per) {
+    return base ? base + (size_t)l * per : NULL;
+}
+
+/* Layer l's slices of the kept activations (x_in = x[l], x_out = x[l+1]). */
+typedef struct layer_acts {
+    float *x_in, *ln1, *ln1_rstd, *q, *k, *v, *probs, *att, *h, *ln2, *ln2_rstd, *gate, *up,
+        *act, *x_out;
+} layer_acts;
+layer_acts model_layer_acts(const model *m, int l);
+
+/* Layer l's slices of a parameter (or gradient) set: the per-layer fields of the result point
+ * at layer l; embed, norm and lm_head are unchanged. */
+model_params model_layer_params(const model *m, const model_params *p, int l);
+
+/* Checks that a forward exists and that targets [B, T] are −1 or token ids at valid
+ * positions (−1 at padding). who names the caller in the message. */
+int model_check_targets(const model *m, const int32_t *targets, const char *who, svs_err *err);
+
+#endif
