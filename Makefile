@@ -13,7 +13,7 @@
 CC      ?= cc
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -ffp-contract=off -fno-fast-math -fPIC
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -ffp-contract=off -fno-fast-math -fPIC -Iref
 CFLAGS  += $(EXTRA_CFLAGS)
 LDLIBS  += -ljansson -lutf8proc -lm
 BUILD   ?= build
@@ -51,11 +51,11 @@ bin/svs: $(CLI_OBJ) $(BUILD)/libsvs.a
 
 $(BUILD)/tests/%: tests/%.c tests/testlib.h $(BUILD)/libsvs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iref -o $@ $< $(BUILD)/libsvs.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libsvs.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libsvs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iref -o $@ $< $(BUILD)/libsvs.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libsvs.a $(LDFLAGS) $(LDLIBS)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
