@@ -102,6 +102,9 @@ static void test_vectors(const tok_tokenizer *t, const char *tests_rel, const ch
     }
     int matched = 0, total = (int)json_array_size(cases);
     char line[65536];
+    tok_cache *caches[2] = {NULL, NULL};
+    svs_err cerr = {{0}};
+    CHECK(tok_cache_new(t, 0, &caches[0], &cerr) == 0 && tok_cache_new(t, 3, &caches[1], &cerr) == 0, "cache: %s", cerr.msg);
     for (size_t i = 0; i < json_array_size(cases); i++) {
         json_t *c = json_array_get(cases, i);
         const char *s = json_string_value(c);
@@ -115,6 +118,14 @@ static void test_vectors(const tok_tokenizer *t, const char *tests_rel, const ch
         int ok = rc == 0 && ids_equal(got, ngot, want, nwant);
         matched += ok;
         CHECK(ok, "%s case %zu: %s", tests_rel, i, rc ? err.msg : "ids differ");
+        /* The same through a piece cache kept across cases, and a 3-entry one (emptied
+         * constantly): identical ids. */
+        for (int k = 0; k < 2; k++) {
+            tok_ids v = {0};
+            CHECK(tok_encode_cached(t, caches[k], s, sl, 0, &v, &err) == 0 && ids_equal(v.data, v.len, want, nwant),
+                  "%s case %zu with cache %d: %s", tests_rel, i, k, err.msg);
+            tok_ids_free(&v);
+        }
         /* decode(encode(s)) == s (NFC(s) for Qwen), whole and streaming */
         if (rc == 0) {
             char *norm = NULL;
@@ -127,6 +138,8 @@ static void test_vectors(const tok_tokenizer *t, const char *tests_rel, const ch
         }
         free(got);
     }
+    tok_cache_free(caches[0]);
+    tok_cache_free(caches[1]);
     printf("%s: %d/%d cases match\n", tests_rel, matched, total);
     CHECK(matched == want_cases && total == want_cases, "%s: %d of %d matched (want all %d)", tests_rel, matched, total, want_cases);
     fclose(f);
@@ -410,9 +423,37 @@ static void test_bad_files(void) {
     json_object_set_new(d, "truncation", json_pack("{s:i}", "max_length", 5));
     expect_error(d, "truncation", "truncation");
 
+    /* SmolLM2's pre-tokenizer: Sequence[Digits(individual_digits), ByteLevel(use_regex)] */
     d = mini_tokenizer(0);
-    json_object_del(json_object_get(model_of(d), "vocab"), "Ġ");
-    expect_error(d, "no token for byte 0x20", "missing byte token");
+    json_object_set_new(d, "pre_tokenizer", json_pack("{s:s, s:[{s:s, s:b}, {s:s, s:b, s:b, s:b}]}", "type", "Sequence",
+                                                      "pretokenizers", "type", "Digits", "individual_digits", 1, "type",
+                                                      "ByteLevel", "add_prefix_space", 0, "trim_offsets", 1, "use_regex", 1));
+    {
+        tok_tokenizer *t = NULL;
+        svs_err err = {{0}};
+        CHECK(load_doc(d, &t, &err) == 0 && tok_pre(t) == TOK_PRE_SMOLLM, "Digits + ByteLevel: %s", err.msg);
+        if (t) check_encode(t, "x  12", 5, 0, "120 32 32 49 50", "Digits + ByteLevel encode"); /* ids = byte values here */
+        tok_free(t);
+    }
+    json_object_set_new(json_array_get(json_object_get(json_object_get(d, "pre_tokenizer"), "pretokenizers"), 0),
+                        "individual_digits", json_false());
+    expect_error(d, "pre_tokenizer.pretokenizers[0].individual_digits: only true", "Digits not individual");
+
+    /* A vocabulary without a byte's token loads (SmolLM2 lacks 0x04, 0xC0, ...); like HF BPE
+     * without unk_token, encoding drops that byte: "!\x01!" is one piece -> "!" "!". */
+    d = mini_tokenizer(0);
+    json_object_del(json_object_get(model_of(d), "vocab"), "\xC4\x81"); /* U+0101 = byte 0x01 */
+    {
+        tok_tokenizer *t = NULL;
+        svs_err err = {{0}};
+        CHECK(load_doc(d, &t, &err) == 0, "missing byte token: %s", err.msg);
+        if (t) {
+            check_encode(t, "!\x01!", 3, 0, "33 33", "missing byte dropped");
+            check_encode(t, "\x01", 1, 0, "", "lone missing byte dropped");
+            tok_free(t);
+        }
+        json_decref(d);
+    }
 
     /* malformed JSON: jansson's line and column */
     tok_tokenizer *t = NULL;
@@ -440,6 +481,63 @@ static void test_truncated_asset(void) {
     free(s);
 }
 
+/* Piece cache and long pieces (ids from HF tokenizers 0.23.3): pieces over 48 bytes take the
+ * heap path of BPE, over 64 bytes are never cached; repeated pieces come from the cache. */
+static void test_cache(const tok_tokenizer *t, const tok_tokenizer *other) {
+    static const struct { const char *text, *ids; } CASES[] = {
+        {" supercalifragilisticexpialidociousantidisestablishmentarianism", "2256 5416 333 4101 321 4532 4580 530 307 77187 517 84242 33400 478 8821 2142"},
+        {"======================================================================\n", "8152 72929"},
+        {"abababababababababababababababababababababababababababababababababababababababab", "370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370 370"},
+        {" aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "264 69440 69440 69440 69440 69440 69440 69440 69440 64"},
+        {"Hello world! Hello world! Hello world!", "9707 1879 0 21927 1879 0 21927 1879 0"},
+    };
+    svs_err err = {{0}};
+    tok_cache *c = NULL;
+    CHECK(tok_cache_new(t, 0, &c, &err) == 0, "tok_cache_new: %s", err.msg);
+    if (!c) return;
+    for (int pass = 0; pass < 2; pass++) /* the second pass is served from the cache */
+        for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+            int32_t want[128];
+            size_t nwant = parse_ids(CASES[i].ids, want, 128);
+            tok_ids v = {0};
+            int rc = tok_encode_cached(t, c, CASES[i].text, strlen(CASES[i].text), 0, &v, &err);
+            CHECK(rc == 0 && ids_equal(v.data, v.len, want, nwant), "cache case %zu pass %d: %s", i, pass, rc ? err.msg : "ids differ");
+            tok_ids_free(&v);
+            check_encode(t, CASES[i].text, strlen(CASES[i].text), 0, CASES[i].ids, "long piece (no cache)");
+        }
+    /* tok_encode on a text of >= 256 KiB uses a temporary cache: same ids as a 1-entry cache */
+    {
+        svs_buf big = {0};
+        const char *tail = " 3.14159 caf\xC3\xA9\n";
+        int brc = 0;
+        for (int i = 0; big.len < 300000 && brc == 0; i++)
+            brc = svs_buf_append(&big, CASES[i % 5].text, strlen(CASES[i % 5].text), &err) || svs_buf_append(&big, tail, strlen(tail), &err);
+        CHECK(brc == 0, "buf: %s", err.msg);
+        int32_t *a = NULL;
+        size_t na = 0;
+        tok_ids b = {0};
+        tok_cache *one = NULL;
+        CHECK(tok_encode(t, big.data, big.len, 0, &a, &na, &err) == 0 && tok_cache_new(t, 1, &one, &err) == 0 &&
+                  tok_encode_cached(t, one, big.data, big.len, 0, &b, &err) == 0 && ids_equal(a, na, b.data, b.len) && na > 50000,
+              "long text: %s", err.msg);
+        free(a);
+        tok_ids_free(&b);
+        tok_cache_free(one);
+        svs_buf_free(&big);
+    }
+    /* a failed call leaves the output untouched, the cache still usable */
+    tok_ids v = {0};
+    CHECK(tok_ids_push(&v, 7, &err) == 0 && tok_encode_cached(t, c, "a\xFF", 2, 0, &v, &err) == -1 && v.len == 1 &&
+              strstr(err.msg, "byte offset 1"), "cached invalid utf-8: %s", err.msg);
+    if (other)
+        CHECK(tok_encode_cached(other, c, "a", 1, 0, &v, &err) == -1 && strstr(err.msg, "another tokenizer") && v.len == 1,
+              "cache used with another tokenizer: %s", err.msg);
+    tok_ids_free(&v);
+    tok_cache_free(c);
+    tok_cache_free(NULL);
+    CHECK(tok_cache_new(t, (size_t)1 << 30, &c, &err) == -1 && c == NULL, "oversized cache refused");
+}
+
 int main(void) {
     test_pretok();
     test_mini();
@@ -450,7 +548,6 @@ int main(void) {
     if (qwen) {
         test_vectors(qwen, "vectors/tokenizer/qwen2_tests.json", "vectors/tokenizer/qwen2_expected.txt", 1, 43);
         test_qwen(qwen);
-        tok_free(qwen);
     }
     tok_tokenizer *llama = load_asset("assets/tokenizers/llama3/tokenizer.json");
     if (llama) {
@@ -464,10 +561,12 @@ int main(void) {
         tok_free(llama);
     }
     tok_tokenizer *gpt2 = load_asset("assets/tokenizers/gpt2/tokenizer.json");
+    if (qwen) test_cache(qwen, gpt2);
     if (gpt2) {
         check_encode(gpt2, "Hello world", 11, 0, "15496 995", "gpt2 Hello world");
         CHECK(tok_pre(gpt2) == TOK_PRE_GPT2 && tok_vocab_size(gpt2) == 50257 && tok_is_special(gpt2, 50256), "gpt2 flags");
         tok_free(gpt2);
     }
+    tok_free(qwen);
     return test_summary();
 }

@@ -56,30 +56,62 @@ static int base64_decode(const char *s, size_t n, svs_buf *out, svs_err *err) {
     return 0;
 }
 
-/* The input bytes of one encode line: "text", "text_b64" or "bytes" (exactly one). */
-static void line_bytes(cli_jsonl *r, json_t *obj, svs_buf *buf) {
+/* The input bytes of one encode line: "text", "text_b64" or "bytes" (exactly one). Returns 0, or
+ * -1 with a message naming the field. */
+static int line_bytes(json_t *obj, svs_buf *buf, svs_err *err) {
     json_t *text = json_object_get(obj, "text"), *b64 = json_object_get(obj, "text_b64"), *bytes = json_object_get(obj, "bytes");
-    svs_err err = {{0}};
     buf->len = 0;
-    if (!!text + !!b64 + !!bytes != 1)
-        cli_die("%s:%ld: expected exactly one of the fields \"text\", \"text_b64\", \"bytes\"", r->path, r->lineno);
+    if (!text && !b64 && !bytes) return svs_errf(err, "missing field \"text\" (or \"text_b64\" / \"bytes\" for raw bytes)");
+    if (!!text + !!b64 + !!bytes != 1) return svs_errf(err, "expected exactly one of the fields \"text\", \"text_b64\", \"bytes\"");
     if (text) {
-        size_t n;
-        const char *s = cli_get_string(r, obj, "text", &n);
-        if (svs_buf_append(buf, s, n, &err)) cli_die_err(&err);
-    } else if (b64) {
-        if (!json_is_string(b64)) cli_die("%s:%ld: field \"text_b64\": expected a string", r->path, r->lineno);
-        if (base64_decode(json_string_value(b64), json_string_length(b64), buf, &err))
-            cli_die("%s:%ld: %s", r->path, r->lineno, err.msg);
-    } else {
-        if (!json_is_array(bytes)) cli_die("%s:%ld: field \"bytes\": expected an array", r->path, r->lineno);
-        for (size_t i = 0; i < json_array_size(bytes); i++) {
-            json_t *v = json_array_get(bytes, i);
-            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 255)
-                cli_die("%s:%ld: field \"bytes\"[%zu]: expected an integer 0..255", r->path, r->lineno, i);
-            if (svs_buf_putc(buf, (char)json_integer_value(v), &err)) cli_die_err(&err);
-        }
+        if (!json_is_string(text)) return svs_errf(err, "field \"text\": expected a string");
+        return svs_buf_append(buf, json_string_value(text), json_string_length(text), err);
     }
+    if (b64) {
+        if (!json_is_string(b64)) return svs_errf(err, "field \"text_b64\": expected a string");
+        return base64_decode(json_string_value(b64), json_string_length(b64), buf, err);
+    }
+    if (!json_is_array(bytes)) return svs_errf(err, "field \"bytes\": expected an array");
+    for (size_t i = 0; i < json_array_size(bytes); i++) {
+        json_t *v = json_array_get(bytes, i);
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 255)
+            return svs_errf(err, "field \"bytes\"[%zu]: expected an integer 0..255", i);
+        if (svs_buf_putc(buf, (char)json_integer_value(v), err)) return -1;
+    }
+    return 0;
+}
+
+/* The ids of one decode line ("ids": [int, ...], each an id of the vocabulary). */
+static int line_ids(const tok_tokenizer *t, json_t *obj, tok_ids *ids, svs_err *err) {
+    json_t *arr = json_object_get(obj, "ids");
+    if (!json_is_array(arr)) return svs_errf(err, "field \"ids\": %s", arr ? "expected an array" : "missing");
+    ids->len = 0;
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *v = json_array_get(arr, i);
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX)
+            return svs_errf(err, "field \"ids\"[%zu]: expected a non-negative integer", i);
+        if (!tok_id_to_token(t, (int32_t)json_integer_value(v)))
+            return svs_errf(err, "field \"ids\"[%zu]: id %lld is not in the vocabulary (size %zu)", i, (long long)json_integer_value(v),
+                            tok_vocab_size(t));
+        if (tok_ids_push(ids, (int32_t)json_integer_value(v), err)) return -1;
+    }
+    return 0;
+}
+
+/* Prints one output object: "id" copied from the input when present, then key = val (stolen). */
+static void print_line(json_t *in, const char *key, json_t *val) {
+    json_t *out = json_object(), *id = json_object_get(in, "id");
+    if (id) json_object_set(out, "id", id);
+    json_object_set_new(out, key, val);
+    cli_print_json(out);
+    json_decref(out);
+}
+
+/* Errors inside the line loops free everything before exiting (clean under LeakSanitizer). */
+static int fail_line(const cli_jsonl *r, const svs_err *err) {
+    fflush(stdout);
+    fprintf(stderr, "svs: error: %s:%ld: %s\n", r->path, r->lineno, err->msg);
+    return 2;
 }
 
 static tok_tokenizer *load_or_die(const char *path) {
@@ -104,32 +136,36 @@ int cmd_encode(int argc, char **argv) {
     }
     if (!jsonl) cli_die("encode: --jsonl FILE is required (svs encode --help)");
     tok_tokenizer *t = load_or_die(tokenizer);
+    tok_cache *cache = NULL; /* one piece cache for all lines (tok.h) */
+    svs_err err = {{0}};
+    if (tok_cache_new(t, 0, &cache, &err)) {
+        tok_free(t);
+        cli_die_err(&err);
+    }
     cli_jsonl r;
     cli_jsonl_open(&r, jsonl);
     svs_buf buf = {0};
     tok_ids ids = {0};
     json_t *obj;
-    while ((obj = cli_jsonl_next(&r))) {
-        svs_err err = {{0}};
-        line_bytes(&r, obj, &buf);
+    int rc = 0;
+    while (rc == 0 && (obj = cli_jsonl_next(&r))) {
         ids.len = 0;
-        if (tok_encode_append(t, buf.data ? buf.data : "", buf.len, flags, &ids, &err))
-            cli_die("%s:%ld: %s", r.path, r.lineno, err.msg);
-        json_t *out = json_object(), *arr = json_array();
-        json_t *id = json_object_get(obj, "id");
-        if (id) json_object_set(out, "id", id);
-        for (size_t i = 0; i < ids.len; i++) json_array_append_new(arr, json_integer(ids.data[i]));
-        json_object_set_new(out, "ids", arr);
-        cli_print_json(out);
-        json_decref(out);
+        if (line_bytes(obj, &buf, &err) || tok_encode_cached(t, cache, buf.data ? buf.data : "", buf.len, flags, &ids, &err)) {
+            rc = fail_line(&r, &err);
+        } else {
+            json_t *arr = json_array();
+            for (size_t i = 0; i < ids.len; i++) json_array_append_new(arr, json_integer(ids.data[i]));
+            print_line(obj, "ids", arr);
+        }
         json_decref(obj);
     }
     cli_jsonl_close(&r);
     tok_ids_free(&ids);
     svs_buf_free(&buf);
+    tok_cache_free(cache);
     tok_free(t);
     if (fflush(stdout)) cli_die("write error on stdout");
-    return 0;
+    return rc;
 }
 
 int cmd_decode(int argc, char **argv) {
@@ -148,26 +184,16 @@ int cmd_decode(int argc, char **argv) {
     cli_jsonl r;
     cli_jsonl_open(&r, jsonl);
     tok_ids ids = {0};
+    svs_err err = {{0}};
     json_t *obj;
-    while ((obj = cli_jsonl_next(&r))) {
-        svs_err err = {{0}};
-        json_t *arr = json_object_get(obj, "ids");
-        if (!json_is_array(arr)) cli_die("%s:%ld: field \"ids\": %s", r.path, r.lineno, arr ? "expected an array" : "missing");
-        ids.len = 0;
-        for (size_t i = 0; i < json_array_size(arr); i++) {
-            json_t *v = json_array_get(arr, i);
-            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX)
-                cli_die("%s:%ld: field \"ids\"[%zu]: expected a non-negative integer", r.path, r.lineno, i);
-            if (tok_ids_push(&ids, (int32_t)json_integer_value(v), &err)) cli_die_err(&err);
-        }
-        char *text;
+    int rc = 0;
+    while (rc == 0 && (obj = cli_jsonl_next(&r))) {
+        char *text = NULL;
         size_t len;
-        if (tok_decode(t, ids.data, ids.len, skip, &text, &len, &err)) cli_die("%s:%ld: %s", r.path, r.lineno, err.msg);
-        json_t *out = json_object(), *id = json_object_get(obj, "id");
-        if (id) json_object_set(out, "id", id);
-        json_object_set_new(out, "text", json_stringn(text, len));
-        cli_print_json(out);
-        json_decref(out);
+        if (line_ids(t, obj, &ids, &err) || tok_decode(t, ids.data, ids.len, skip, &text, &len, &err))
+            rc = fail_line(&r, &err);
+        else
+            print_line(obj, "text", json_stringn(text, len));
         free(text);
         json_decref(obj);
     }
@@ -175,5 +201,5 @@ int cmd_decode(int argc, char **argv) {
     tok_ids_free(&ids);
     tok_free(t);
     if (fflush(stdout)) cli_die("write error on stdout");
-    return 0;
+    return rc;
 }

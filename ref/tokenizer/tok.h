@@ -15,7 +15,8 @@
  * then lossy UTF-8 (each maximal invalid subsequence -> U+FFFD, like Rust from_utf8_lossy).
  *
  * Ownership and threads: a tok_tokenizer is immutable after loading; every function taking a
- * `const tok_tokenizer *` may be called from several threads at once. Library code never prints
+ * `const tok_tokenizer *` may be called from several threads at once (there is no global mutable
+ * state). The optional encoding cache (tok_cache) is the only mutable object: one per thread. Library code never prints
  * or exits; fallible functions return 0 on success / -1 on failure with a message in *err that
  * names the JSON path, byte offset or id at fault (ref/common.h conventions).
  *
@@ -76,6 +77,27 @@ int tok_encode_append(const tok_tokenizer *tok, const char *text, size_t n, unsi
 int tok_ids_push(tok_ids *v, int32_t id, svs_err *err);
 void tok_ids_free(tok_ids *v);
 
+/* Piece cache: a bounded map from pre-tokenized piece bytes to their BPE ids, plus the BPE
+ * scratch space, so that repeated words cost one hash lookup instead of a BPE run (HF keeps a
+ * similar cache inside its BPE model). Text is mostly repeated words, so encoding with a cache
+ * is several times faster on long or many texts; the ids are identical with or without one.
+ *
+ * Threads: the tok_tokenizer stays read-only and may be shared by any number of threads; a
+ * tok_cache is mutable state and belongs to ONE thread at a time (give each thread its own).
+ * A cache is bound to the tokenizer it was made for (using it with another is an error); free
+ * it before or together with that tokenizer.
+ *
+ * max_entries bounds the number of cached pieces (0 = default 16384, about 1 MiB); when full
+ * the cache is emptied and refills. Pieces longer than 64 bytes are never cached. Without a
+ * cache, a call on a text of 256 KiB or more uses a temporary one internally. */
+typedef struct tok_cache tok_cache;
+int tok_cache_new(const tok_tokenizer *tok, size_t max_entries, tok_cache **out, svs_err *err);
+void tok_cache_free(tok_cache *cache); /* NULL is fine */
+
+/* tok_encode_append with an optional cache (NULL = none; same ids either way). */
+int tok_encode_cached(const tok_tokenizer *tok, tok_cache *cache, const char *text, size_t n, unsigned flags,
+                      tok_ids *out, svs_err *err);
+
 /* ---------------------------------------------------------------------------------------------
  * Decoding */
 
@@ -126,6 +148,8 @@ typedef enum tok_pre_kind {
     TOK_PRE_QWEN2 = 0,  /* Qwen2/2.5/3: contractions, [^\r\n\p{L}\p{N}]?\p{L}+, \p{N}, ... */
     TOK_PRE_LLAMA3 = 1, /* Llama-3 (tiktoken cl100k_base): same with \p{N}{1,3} */
     TOK_PRE_GPT2 = 2,   /* GPT-2 ByteLevel use_regex: 's|'t|...| ?\p{L}+| ?\p{N}+|... */
+    TOK_PRE_SMOLLM = 3, /* SmolLM2: every \p{N} character its own piece (HF Digits with
+                           individual_digits; llama.cpp "smollm"), the GPT-2 regex in between */
 } tok_pre_kind;
 
 tok_pre_kind tok_pre(const tok_tokenizer *tok);
@@ -133,7 +157,8 @@ int tok_nfc(const tok_tokenizer *tok);           /* 1 if the normalizer is NFC *
 int tok_ignore_merges(const tok_tokenizer *tok); /* 1 if model.ignore_merges */
 
 /* The regex string of a kind, exactly as it appears in tokenizer.json (unescaped), e.g. for a
- * trainer that writes a tokenizer.json. */
+ * trainer that writes a tokenizer.json. TOK_PRE_SMOLLM: the GPT-2 regex (applied after the
+ * digit split, which is not a regex). */
 const char *tok_pre_regex(tok_pre_kind kind);
 
 /* The pre-tokenizer as an iterator: returns the end (exclusive byte offset) of the piece that
@@ -188,5 +213,41 @@ typedef struct tok_spec {
 } tok_spec;
 
 int tok_build(const tok_spec *spec, tok_tokenizer **out, svs_err *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * GGUF vocabularies (tok_gguf.c; formats.md §10.5, §11)
+ *
+ * The tokenizer.ggml.* metadata as plain arrays; the fields line up with ref/model/gguf.h's
+ * gguf_tokenizer (tokens, token_lens, token_type, merges, pre, model, bos_id, eos_id), e.g.
+ *     tok_gguf_vocab v = {.model = g.model, .pre = g.pre, .n_tokens = g.n_tokens,
+ *                         .tokens = g.tokens, .token_lens = g.token_lens,
+ *                         .token_type = g.token_type, .n_merges = g.n_merges,
+ *                         .merges = g.merges, .bos_id = g.bos_id, .eos_id = g.eos_id};
+ * Tokens are in byte-level spelling; token_type 3 (control) become special added tokens, 4
+ * (user-defined) non-special added tokens; merges are "left right". Errors name the GGUF key
+ * ("tokenizer.ggml.pre: unsupported pre-tokenizer \"xyz\" ..."). The arrays are copied. */
+typedef struct tok_gguf_vocab {
+    const char *model; /* tokenizer.ggml.model: must be "gpt2" (NULL: not checked) */
+    const char *pre;   /* tokenizer.ggml.pre (llama.cpp names; see tok_pre_from_gguf_name) */
+    size_t n_tokens;
+    const char *const *tokens;
+    const size_t *token_lens;  /* NULL: NUL-terminated */
+    const int32_t *token_type; /* NULL: all normal */
+    size_t n_merges;
+    const char *const *merges;
+    int64_t bos_id, eos_id; /* -1 = absent */
+    /* 0: tokenize like llama.cpp (and SmolLM2's own tokenizer.json); 1: like transformers'
+     * GGUF loader (plain GPT-2 regex for "smollm"; see tok_gguf.c for the one difference). */
+    int transformers_compat;
+} tok_gguf_vocab;
+
+int tok_from_gguf_vocab(const tok_gguf_vocab *v, tok_tokenizer **out, svs_err *err);
+/* llama.cpp pre-tokenizer name -> kind: "gpt-2"; "llama3", "llama-v3", "llama-bpe", "falcon3";
+ * "qwen2", "deepseek-r1-qwen"; "smollm". Returns 0, or -1 for any other name (or NULL). */
+int tok_pre_from_gguf_name(const char *name, tok_pre_kind *kind);
+/* bos/eos ids from GGUF metadata (-1 when absent or loaded from tokenizer.json). Informational:
+ * tok_encode never adds them. */
+int32_t tok_bos_id(const tok_tokenizer *tok);
+int32_t tok_eos_id(const tok_tokenizer *tok);
 
 #endif

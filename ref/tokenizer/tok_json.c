@@ -76,7 +76,7 @@ static int close_container(parser *p, uint32_t c, size_t base) {
         d->kids = kk;
         d->capkids = cap;
     }
-    memcpy(d->kids + d->nkids, p->stack + base, k * sizeof *p->stack);
+    if (k) memcpy(d->kids + d->nkids, p->stack + base, k * sizeof *p->stack);
     d->nodes[c].off = (uint32_t)d->nkids;
     d->nodes[c].len = (uint32_t)k;
     d->nkids += k;

@@ -11,7 +11,8 @@
  *   normalizer       null, {"type": "NFC"}, or a Sequence of those.
  *   pre_tokenizer    Sequence[Split(Regex = one of the three patterns of formats.md §3, behavior
  *                    "Isolated", invert false), ByteLevel(add_prefix_space false, use_regex
- *                    false)], or ByteLevel(add_prefix_space false, use_regex true) (GPT-2). The
+ *                    false)], or ByteLevel(add_prefix_space false, use_regex true) (GPT-2), or
+ *                    Sequence[Digits(individual_digits true), ByteLevel(use_regex true)] (SmolLM2). The
  *                    pattern is compared as a string and mapped to a hand-written scanner.
  *   post_processor   null, ByteLevel, TemplateProcessing, or a Sequence of those: only noted —
  *                    svs.c never adds BOS/EOS.
@@ -294,6 +295,16 @@ static int check_pre_tokenizer(const tj_node *pt, tok_pre_kind *kind, svs_err *e
     }
     if (n != 2) return svs_errf(err, "pre_tokenizer.pretokenizers: expected [Split, ByteLevel], got %zu entries", n);
     if (get_type(tj_at(list, 0), "pre_tokenizer.pretokenizers[0]", &type, err)) return -1;
+    if (strcmp(type, "Digits") == 0) { /* SmolLM2: [Digits(individual_digits), ByteLevel(use_regex)] */
+        int individual;
+        if (get_bool(tj_at(list, 0), "pre_tokenizer.pretokenizers[0]", "individual_digits", 0, &individual, err)) return -1;
+        if (!individual) return svs_errf(err, "pre_tokenizer.pretokenizers[0].individual_digits: only true is supported");
+        if (get_type(tj_at(list, 1), "pre_tokenizer.pretokenizers[1]", &type, err)) return -1;
+        if (strcmp(type, "ByteLevel") != 0)
+            return svs_errf(err, "pre_tokenizer.pretokenizers[1].type: unsupported pre-tokenizer \"%.64s\" (expected ByteLevel)", type);
+        *kind = TOK_PRE_SMOLLM;
+        return check_bytelevel_pre(tj_at(list, 1), "pre_tokenizer.pretokenizers[1]", 1, err);
+    }
     if (strcmp(type, "Split") != 0)
         return svs_errf(err, "pre_tokenizer.pretokenizers[0].type: unsupported pre-tokenizer \"%.64s\" (expected Split)", type);
     if (check_split(tj_at(list, 0), "pre_tokenizer.pretokenizers[0]", kind, err)) return -1;

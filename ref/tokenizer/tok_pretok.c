@@ -22,14 +22,24 @@
 
 enum { C_L = 1, C_N = 2, C_S = 4, C_NL = 8 }; /* letter, number, \s, \r or \n */
 
-/* Class of every ASCII character: letters, digits, \t\n\v\f\r and space. */
-static unsigned ascii_class(uint32_t c) {
-    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return C_L;
-    if (c >= '0' && c <= '9') return C_N;
-    if (c == '\r' || c == '\n') return C_S | C_NL;
-    if (c == ' ' || (c >= 0x09 && c <= 0x0D)) return C_S;
-    return 0;
-}
+/* Class of every ASCII character: letters, digits, \t\n\v\f\r and space (a table: the scanners
+ * ask for the class of most characters several times). */
+#define AL C_L
+#define AN C_N
+static const uint8_t ASCII_CLASS[128] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, C_S, C_S | C_NL, C_S, C_S, C_S | C_NL, 0, 0, /* \t \n \v \f \r */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    C_S, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* space */
+    AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, 0, 0, 0, 0, 0, 0, /* 0-9 */
+    0, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, /* A-O */
+    AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, 0, 0, 0, 0, 0, /* P-Z */
+    0, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, /* a-o */
+    AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, AL, 0, 0, 0, 0, 0, /* p-z */
+};
+#undef AL
+#undef AN
+
+static inline unsigned ascii_class(uint32_t c) { return ASCII_CLASS[c]; }
 
 static unsigned cp_class(uint32_t c) {
     if (c < 0x80) return ascii_class(c);
@@ -63,7 +73,7 @@ static uint32_t cp_at(const char *text, size_t p, size_t *len) {
 }
 
 /* Class of the character at p, or 0 with *len = 0 at the end of the text. */
-static unsigned class_at(const char *s, size_t n, size_t p, size_t *len) {
+static inline unsigned class_at(const char *s, size_t n, size_t p, size_t *len) {
     if (p >= n) { *len = 0; return 0; }
     if ((uint8_t)s[p] < 0x80) { *len = 1; return ascii_class((uint8_t)s[p]); }
     return cp_class(cp_at(s, p, len));
@@ -191,12 +201,42 @@ static size_t scan_gpt2(const char *s, size_t n, size_t pos) {
     return whitespace_tail(s, n, pos);
 }
 
+/* SmolLM2: HF Sequence[Digits(individual_digits: true), ByteLevel(use_regex: true)] — first every
+ * numeric character (Rust char::is_numeric: Nd, Nl, No, the same set as \p{N}) becomes its own
+ * piece, then the GPT-2 regex runs on each stretch between them. llama.cpp's "smollm"
+ * pre-tokenizer does the same with the regexes `\p{N}` and the GPT-2 one without its final `\s+`
+ * alternative (ggml-org/llama.cpp@00ad355e src/llama-vocab.cpp); what that alternative would
+ * match — one whitespace character before a non-space — is left over as an unmatched stretch and
+ * becomes a piece anyway, so the pieces are the same.
+ *
+ * Without a second pass: the GPT-2 match at pos on the whole text equals the match on the stretch
+ * (which ends at the next numeric character) unless the match contains a numeric character or
+ * the scanner looked at one: it reads past the match only in a whitespace run, up to the first
+ * character after the run (\s+(?!\S)). So: match on the whole text, look for a numeric
+ * character in what was read, and if there is one match again with the text cut there. Each
+ * call costs O(match + whitespace run), never the whole stretch. */
+static size_t scan_smollm(const char *s, size_t n, size_t pos) {
+    size_t l;
+    unsigned k = class_at(s, n, pos, &l);
+    if (k & C_N) return pos + l;
+    size_t e = scan_gpt2(s, n, pos), read = e;
+    if (k & C_S) {
+        size_t run = skip_class(s, n, pos, C_S); /* the character at run (if any) was read too */
+        if (run < n) class_at(s, n, run, &l), run += l;
+        if (run > read) read = run;
+    }
+    for (size_t p = pos; p < read; p += l)
+        if (class_at(s, n, p, &l) & C_N) return scan_gpt2(s, p, pos);
+    return e;
+}
+
 size_t tok_pretok_next(tok_pre_kind kind, const char *text, size_t n, size_t pos) {
     if (pos >= n) return n;
     switch (kind) {
     case TOK_PRE_QWEN2: return scan_cl100k(text, n, pos, 1);
     case TOK_PRE_LLAMA3: return scan_cl100k(text, n, pos, 3);
     case TOK_PRE_GPT2: return scan_gpt2(text, n, pos);
+    case TOK_PRE_SMOLLM: return scan_smollm(text, n, pos);
     }
     return n;
 }
@@ -205,6 +245,7 @@ static const char *const REGEX[] = {
     [TOK_PRE_QWEN2] = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
     [TOK_PRE_LLAMA3] = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
     [TOK_PRE_GPT2] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+    [TOK_PRE_SMOLLM] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
 };
 
 const char *tok_pre_regex(tok_pre_kind kind) {

@@ -4,6 +4,8 @@
  * where lossy(x) replaces each maximal invalid UTF-8 subsequence by U+FFFD. Streaming decode must
  * give the same text. Without TOK_LOSSY, encode must succeed iff x is valid UTF-8. The first input
  * byte also toggles TOK_NO_ADDED so added-token matching and plain text both get exercised.
+ * Encoding through a piece cache (tok_encode_cached; one small cache kept across inputs, so it
+ * fills, empties and serves hits) must give exactly the ids of the uncached encode.
  *
  * Build (see Makefile `fuzz`):
  *   clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined -Iref \
@@ -17,6 +19,7 @@
 /* Loaded once in LLVMFuzzerInitialize (so the ~1 s load under sanitizers is not charged to the
  * first input's -timeout), read-only afterwards. */
 static tok_tokenizer *g_tok;
+static tok_cache *g_cache; /* 64 entries: emptied often */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
@@ -29,6 +32,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         fprintf(stderr, "fuzz_tok_encode: %s (set SVS_SHARED)\n", err.msg);
         abort();
     }
+    if (tok_cache_new(g_tok, 64, &g_cache, &err)) abort();
     return 0;
 }
 
@@ -48,6 +52,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     /* lossy mode: decode(encode(x)) == NFC(lossy(x)) */
     if (tok_encode(t, text, size, flags | TOK_LOSSY, &ids, &n, &err)) abort();
+    tok_ids cached = {0};
+    if (tok_encode_cached(t, g_cache, text, size, flags | TOK_LOSSY, &cached, &err) || cached.len != n ||
+        (n && memcmp(cached.data, ids, n * sizeof *ids) != 0))
+        abort();
+    tok_ids_free(&cached);
     char *dec = NULL, *want = NULL;
     size_t dec_len = 0, want_len = 0;
     if (tok_decode(t, ids, n, 0, &dec, &dec_len, &err)) abort();
