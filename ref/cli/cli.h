@@ -55,5 +55,9 @@ int cmd_passk(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_bpe_train(int argc, char **argv);
+int cmd_tinymath(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_grpo(int argc, char **argv);
 
 #endif

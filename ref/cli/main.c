@@ -18,6 +18,10 @@ static const command COMMANDS[] = {
     {"encode", cmd_encode, "text -> token ids with a HF tokenizer.json (byte-level BPE; no BOS/EOS added)"},
     {"decode", cmd_decode, "token ids -> text with a HF tokenizer.json"},
     {"bpe-train", cmd_bpe_train, "train a byte-level BPE tokenizer, write an HF tokenizer.json"},
+    {"tinymath", cmd_tinymath, "generate the tiny-math world: problems, SFT pairs, synthesis pairs (JSONL)"},
+    {"score", cmd_score, "per-token log-probs and entropies of responses under a model (HF folder or GGUF)"},
+    {"generate", cmd_generate, "sample continuations with a model (KV cache, batched, seeded; greedy with T=0)"},
+    {"grpo", cmd_grpo, "GRPO presets (--show) and the checker of another implementation's batch (--check)"},
 };
 
 static void usage(FILE *out) {
