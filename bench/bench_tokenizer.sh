@@ -29,6 +29,10 @@ if o and p:
           "max RSS %d KB vs %d KB; identical ids: %s"
           % (o["mb_per_s"], p["mb_per_s"], o["mb_per_s"] / p["mb_per_s"], ol["seconds"], pl["seconds"],
              o["max_rss_kb"], p["max_rss_kb"], "yes" if same else "NO"))
+    oc = get("svs.c", "encode_cached")
+    if oc:
+        print("tokenizer: with one piece cache for the corpus (as svs encode runs): svs.c %.2f MB/s (%.2fx HF single thread)"
+              % (oc["mb_per_s"], oc["mb_per_s"] / p["mb_per_s"]))
     if not same:
         sys.exit(1)
 PY
