@@ -108,7 +108,10 @@ int tok_strmap_init(tok_strmap *m, size_t expected, svs_err *err) {
 }
 
 static int strmap_grow_arena(tok_strmap *m, size_t keylen, svs_err *err) {
-    if (m->arena_len + keylen <= m->arena_cap) return 0;
+    /* m->arena != NULL: allocate on the first put even for an empty key, so that every
+     * arena + offset below is computed on a real pointer (NULL + 0 is undefined behaviour;
+     * found by fuzz_tok_load with an empty-string vocabulary entry) */
+    if (m->arena && m->arena_len + keylen <= m->arena_cap) return 0;
     size_t cap = m->arena_cap ? m->arena_cap : 4096;
     while (cap < m->arena_len + keylen) cap *= 2;
     if (cap >= UINT32_MAX) return svs_errf(err, "token strings exceed 4 GiB");
