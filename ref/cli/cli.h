@@ -52,6 +52,7 @@ void cli_print_json(json_t *obj);
 /* Subcommands: each returns the process exit status. */
 int cmd_verify(int argc, char **argv);
 int cmd_passk(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_bpe_train(int argc, char **argv);

@@ -20,6 +20,7 @@ static const command COMMANDS[] = {
     {"bpe-train", cmd_bpe_train, "train a byte-level BPE tokenizer, write an HF tokenizer.json"},
     {"tinymath", cmd_tinymath, "generate the tiny-math world: problems, SFT pairs, synthesis pairs (JSONL)"},
     {"score", cmd_score, "per-token log-probs and entropies of responses under a model (HF folder or GGUF)"},
+    {"convert", cmd_convert, "write any loadable checkpoint (HF folder, GGUF) as an HF folder (config.json + F32 safetensors)"},
     {"generate", cmd_generate, "sample continuations with a model (KV cache, batched, seeded; greedy with T=0)"},
     {"grpo", cmd_grpo, "GRPO presets (--show) and the checker of another implementation's batch (--check)"},
 };
