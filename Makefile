@@ -22,14 +22,42 @@ REF_SRC  := $(wildcard ref/*.c ref/verify/*.c ref/tokenizer/*.c ref/model/*.c)
 CLI_SRC  := $(wildcard ref/cli/*.c)
 REF_OBJ  := $(REF_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
-TEST_SRC := $(wildcard tests/test_*.c)
+
+# ---- optional optimized CPU backend (opt/): OpenBLAS (OpenMP build) + OpenMP, oneDNN ----
+# Probed, with NO_OPT=1 / NO_DNNL=1 overrides; the reference always builds without them.
+# opt/ is compiled with gcc's OpenMP (clang's -fopenmp would bring a second runtime).
+OPT_SRC := $(wildcard opt/*.c)
+ifeq ($(NO_OPT),)
+HAVE_OPT := $(shell printf 'int openblas_get_parallel(void); int main(void){return openblas_get_parallel()==2?0:1;}' | \
+              $(CC) -x c - -o /tmp/svs-probe-openblas -lopenblas 2>/dev/null && /tmp/svs-probe-openblas && echo 1; rm -f /tmp/svs-probe-openblas)
+endif
+ifeq ($(HAVE_OPT),1)
+ifeq ($(NO_DNNL),)
+HAVE_DNNL := $(shell [ -f /usr/include/oneapi/dnnl/dnnl.h ] && printf 'int main(void){return 0;}' | \
+               $(CC) -x c - -o /dev/null -ldnnl 2>/dev/null && echo 1)
+endif
+OPT_CFLAGS := $(OPT) -g -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -ffp-contract=off -fno-math-errno \
+              -fPIC -fopenmp -Iref -Iopt $(if $(HAVE_DNNL),-DOPT_HAVE_DNNL) $(EXTRA_CFLAGS)
+OPT_LIBS   := -fopenmp -lopenblas $(if $(HAVE_DNNL),-ldnnl)
+OPT_OBJ    := $(OPT_SRC:%.c=$(BUILD)/%.o)
+CLI_DEFS   := -DSVS_HAVE_OPT -Iopt
+else
+OPT_OBJ    :=
+OPT_LIBS   :=
+CLI_DEFS   :=
+endif
+
+OPT_ONLY_TESTS := tests/test_ops_opt.c
+OPT_ONLY_BENCH := bench/bench_ops.c
+TEST_SRC := $(filter-out $(if $(OPT_OBJ),,$(OPT_ONLY_TESTS)),$(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_SRC := $(filter-out $(if $(OPT_OBJ),,$(OPT_ONLY_BENCH)),$(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps test demo bench golden fuzz fuzz-run asan clean
 
 all: bin/svs $(BUILD)/libsvs.a $(BUILD)/libsvs.so
+	@echo "svs: opt backend (OpenBLAS + OpenMP): $(if $(OPT_OBJ),built$(if $(HAVE_DNNL), with oneDNN,),not built: install libopenblas-openmp-dev (and libdnnl-dev))"
 
 deps:
 	@sh scripts/deps.sh
@@ -38,6 +66,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/opt/%.o: opt/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/ref/cli/%.o: ref/cli/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CLI_DEFS) -MMD -MP -c $< -o $@
+
 $(BUILD)/libsvs.a: $(REF_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -45,9 +81,18 @@ $(BUILD)/libsvs.a: $(REF_OBJ)
 $(BUILD)/libsvs.so: $(REF_OBJ)
 	$(CC) -shared -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-bin/svs: $(CLI_OBJ) $(BUILD)/libsvs.a
+bin/svs: $(CLI_OBJ) $(OPT_OBJ) $(BUILD)/libsvs.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(OPT_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(OPT_LIBS) $(LDLIBS)
+
+# programs that exercise the opt backend link its objects too
+$(BUILD)/tests/test_ops_opt: tests/test_ops_opt.c tests/testlib.h $(OPT_OBJ) $(BUILD)/libsvs.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iopt -fopenmp -o $@ $< $(OPT_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(OPT_LIBS) $(LDLIBS)
+
+$(BUILD)/bench/bench_ops: bench/bench_ops.c $(OPT_OBJ) $(BUILD)/libsvs.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iopt -fopenmp -o $@ $< $(OPT_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(OPT_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c tests/testlib.h $(BUILD)/libsvs.a
 	@mkdir -p $(dir $@)
@@ -95,11 +140,11 @@ fuzz-run: fuzz
 	@sh tests/fuzz/run_fuzz.sh $(BUILD) $(FUZZ_SECONDS)
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang OPT=-O1 \
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang OPT=-O1 NO_OPT=1 \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
 clean:
 	rm -rf build build-asan bin
 
--include $(REF_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(REF_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(OPT_OBJ:.o=.d)

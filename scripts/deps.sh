@@ -12,6 +12,14 @@ libjansson-dev:/usr/include/jansson.h
 libutf8proc-dev:/usr/include/utf8proc.h
 python3:/usr/bin/python3
 "
+# Recommended: the optimized CPU backend (opt/): OpenBLAS in its OpenMP build (so OpenMP and
+# BLAS share one thread pool) and oneDNN. Installed when we are root; the reference and every
+# test build without them (the Makefile probes for them).
+RECOMMENDED="
+libopenblas-openmp-dev:/usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so
+libopenblas-dev:/usr/include/x86_64-linux-gnu/cblas.h
+libdnnl-dev:/usr/include/oneapi/dnnl/dnnl.h
+"
 # Optional: clang + its runtimes for the libFuzzer targets and sanitizer builds.
 OPTIONAL="
 clang:/usr/bin/clang
@@ -28,6 +36,20 @@ for entry in $REQUIRED ${SVS_WITH_OPTIONAL:+$OPTIONAL}; do
         missing="$missing $pkg"
     fi
 done
+
+rec_missing=""
+for entry in $RECOMMENDED; do
+    pkg=${entry%%:*}
+    file=${entry#*:}
+    [ -e "$file" ] || rec_missing="$rec_missing $pkg"
+done
+if [ -n "$rec_missing" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        missing="$missing$rec_missing"
+    else
+        echo "svs: note: the optimized backend needs:$rec_missing (apt-get install -y$rec_missing); building the reference only"
+    fi
+fi
 
 [ -z "$missing" ] && exit 0
 

@@ -19,4 +19,21 @@ model *cli_load_model(const char *path);
 void cli_get_ids(cli_jsonl *r, json_t *obj, const char *field, int64_t vocab, int allow_empty,
                  int32_t **ids, int *n, int *cap);
 
+/* --backend ref|opt (default: opt when built), --gemm openblas|onednn, --threads N. */
+typedef struct cli_backend_opts {
+    const char *backend, *gemm;
+    int threads;
+} cli_backend_opts;
+
+#define CLI_BACKEND_HELP                                                                        \
+    "  --backend B         ref (the plain reference) | opt (OpenBLAS/oneDNN + OpenMP; the\n"   \
+    "                      default when built); both compute the same numbers (docs/backends.md)\n" \
+    "  --gemm G            with opt: openblas | onednn (default: oneDNN when built)\n"         \
+    "  --threads N         with opt: OpenMP threads (default OMP_NUM_THREADS)\n"
+
+/* Consumes argv[*i] (and its value) when it is one of the options above: returns 1. */
+int cli_backend_option(int argc, char **argv, int *i, cli_backend_opts *o);
+/* Sets m->ops from the options, or dies naming the option. */
+void cli_backend_apply(model *m, const cli_backend_opts *o);
+
 #endif

@@ -37,6 +37,7 @@ static const char *GENERATE_HELP =
     "  --seed S            default 0\n"
     "  --n N               samples per prompt; default 1\n"
     "  --batch N           input lines generated together; default 16\n"
+    CLI_BACKEND_HELP
     "Generation stops at the EOS ids of config.json / generation_config.json (GGUF:\n"
     "tokenizer.ggml.eos_token_id); the EOS id is kept as the last id.\n";
 
@@ -187,9 +188,11 @@ int cmd_generate(int argc, char **argv) {
     const char *model_path = NULL, *jsonl = NULL, *tokenizer = NULL;
     long long max_new = 128, top_k = 0, seed = 0, n_samples = 1, batch = 16;
     double temperature = 1.0, top_p = 1.0;
+    cli_backend_opts backend = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) { fputs(GENERATE_HELP, stdout); return 0; }
+        else if (cli_backend_option(argc, argv, &i, &backend)) continue;
         else if (!strcmp(a, "--model")) model_path = cli_value(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = cli_value(argc, argv, &i);
         else if (!strcmp(a, "--tokenizer")) tokenizer = cli_value(argc, argv, &i);
@@ -216,6 +219,7 @@ int cmd_generate(int argc, char **argv) {
         g.tok = tokenizer_from_gguf(model_path);
     }
     g.m = cli_load_model(model_path);
+    cli_backend_apply(g.m, &backend);
     int32_t stop[MODEL_MAX_EOS];
     for (int i = 0; i < g.m->cfg.n_eos; i++) stop[i] = (int32_t)g.m->cfg.eos_token_ids[i];
     g.gp = (model_gen_params){(int)max_new, stop, g.m->cfg.n_eos, NULL, NULL,

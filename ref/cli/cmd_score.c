@@ -25,7 +25,8 @@ static const char *SCORE_HELP =
     "                      output lines {\"logprobs\": [...], \"entropy\": [...]}, one value per\n"
     "                      response token (+ \"id\" copied when present)\n"
     "  --temperature T     divide the logits by T before the softmax (verl); default 1\n"
-    "  --batch-tokens N    most tokens scored in one forward pass; default 4096\n";
+    "  --batch-tokens N    most tokens scored in one forward pass; default 4096\n"
+    CLI_BACKEND_HELP;
 
 model *cli_load_model(const char *path) {
     svs_err err = {{0}};
@@ -139,9 +140,11 @@ int cmd_score(int argc, char **argv) {
     const char *model_path = NULL, *jsonl = NULL;
     double temperature = 1.0;
     long long batch_tokens = 4096;
+    cli_backend_opts backend = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) { fputs(SCORE_HELP, stdout); return 0; }
+        else if (cli_backend_option(argc, argv, &i, &backend)) continue;
         else if (!strcmp(a, "--model")) model_path = cli_value(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = cli_value(argc, argv, &i);
         else if (!strcmp(a, "--temperature")) temperature = cli_double(a, cli_value(argc, argv, &i));
@@ -153,6 +156,7 @@ int cmd_score(int argc, char **argv) {
     if (!(temperature > 0) || temperature > 1e6) cli_die("option --temperature: must be > 0 (got %g)", temperature);
     scorer s = {0};
     s.m = cli_load_model(model_path);
+    cli_backend_apply(s.m, &backend);
     s.temperature = (float)temperature;
     cli_jsonl r;
     cli_jsonl_open(&r, jsonl);
