@@ -37,6 +37,8 @@ static const char *GENERATE_HELP =
     "  --seed S            default 0\n"
     "  --n N               samples per prompt; default 1\n"
     "  --batch N           input lines generated together; default 16\n"
+    "  --stop S            stop a sequence when its new text contains S (repeatable, at most\n"
+    "                      16; needs a tokenizer); S is cut from \"text\", finish_reason \"stop\"\n"
     CLI_BACKEND_HELP
     "Generation stops at the EOS ids of config.json / generation_config.json (GGUF:\n"
     "tokenizer.ggml.eos_token_id); the EOS id is kept as the last id.\n";
@@ -56,10 +58,48 @@ typedef struct {
     int n, cap;
     int32_t *pool;
     int pool_n, pool_cap;
+    const char *stops[16]; /* --stop strings (need a tokenizer) */
+    int n_stops;
 } gen;
 
 static const char *finish_name(model_finish f) {
     return f == MODEL_FINISH_EOS ? "eos" : f == MODEL_FINISH_STOP ? "stop" : "length";
+}
+
+/* The text of new ids, special tokens and ids the tokenizer does not know (the padded rows of
+ * the embedding) skipped. Caller frees. */
+static char *decode_new(gen *g, const int32_t *ids, int n, size_t *len) {
+    int32_t *keep = malloc(((size_t)n + 1) * sizeof *keep);
+    int k = 0;
+    if (!keep) cli_die("out of memory");
+    for (int i = 0; i < n; i++)
+        if ((size_t)ids[i] < tok_vocab_size(g->tok) && tok_id_to_token(g->tok, ids[i])) keep[k++] = ids[i];
+    char *text;
+    svs_err err = {{0}};
+    if (tok_decode(g->tok, keep, (size_t)k, 1, &text, len, &err)) cli_die_err(&err);
+    free(keep);
+    return text;
+}
+
+/* Earliest occurrence of any --stop string in text, or NULL. */
+static char *first_stop(const gen *g, char *text) {
+    char *best = NULL;
+    for (int i = 0; i < g->n_stops; i++) {
+        char *p = strstr(text, g->stops[i]);
+        if (p && (!best || p < best)) best = p;
+    }
+    return best;
+}
+
+/* model_stop_fn: stop as soon as the decoded new text contains a stop string (vLLM's `stop`). */
+static int stop_on_strings(void *ctx, int b, const int32_t *ids, int n) {
+    (void)b;
+    gen *g = ctx;
+    size_t len;
+    char *text = decode_new(g, ids, n, &len);
+    int hit = first_stop(g, text) != NULL;
+    free(text);
+    return hit;
 }
 
 static json_t *sample_json(gen *g, const model_gen_out *o) {
@@ -67,19 +107,14 @@ static json_t *sample_json(gen *g, const model_gen_out *o) {
     for (int i = 0; i < o->n; i++) json_array_append_new(ids, json_integer(o->ids[i]));
     json_object_set_new(out, "ids", ids);
     if (g->tok) {
-        /* ids the tokenizer does not know (the padded rows of the embedding) have no text */
-        int32_t *keep = malloc(((size_t)o->n + 1) * sizeof *keep);
-        int k = 0;
-        if (!keep) cli_die("out of memory");
-        for (int i = 0; i < o->n; i++)
-            if ((size_t)o->ids[i] < tok_vocab_size(g->tok) && tok_id_to_token(g->tok, o->ids[i])) keep[k++] = o->ids[i];
-        char *text;
         size_t len;
-        svs_err err = {{0}};
-        if (tok_decode(g->tok, keep, (size_t)k, 1, &text, &len, &err)) cli_die_err(&err);
+        char *text = decode_new(g, o->ids, o->n, &len);
+        /* a stop string is not part of the returned text (vLLM's default); the ids keep the
+         * token that completed it */
+        char *stop = o->finish == MODEL_FINISH_STOP ? first_stop(g, text) : NULL;
+        if (stop) len = (size_t)(stop - text);
         json_object_set_new(out, "text", json_stringn(text, len));
         free(text);
-        free(keep);
     }
     json_object_set_new(out, "finish_reason", json_string(finish_name(o->finish)));
     return out;
@@ -189,6 +224,8 @@ int cmd_generate(int argc, char **argv) {
     long long max_new = 128, top_k = 0, seed = 0, n_samples = 1, batch = 16;
     double temperature = 1.0, top_p = 1.0;
     cli_backend_opts backend = {0};
+    const char *stops[16];
+    int n_stops = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) { fputs(GENERATE_HELP, stdout); return 0; }
@@ -203,7 +240,12 @@ int cmd_generate(int argc, char **argv) {
         else if (!strcmp(a, "--seed")) seed = cli_int(a, cli_value(argc, argv, &i), 0, INT64_MAX);
         else if (!strcmp(a, "--n")) n_samples = cli_int(a, cli_value(argc, argv, &i), 1, 4096);
         else if (!strcmp(a, "--batch")) batch = cli_int(a, cli_value(argc, argv, &i), 1, 4096);
-        else cli_die("generate: unknown option \"%s\" (svs generate --help)", a);
+        else if (!strcmp(a, "--stop")) {
+            if (n_stops == 16) cli_die("option --stop: at most 16 stop strings");
+            stops[n_stops] = cli_value(argc, argv, &i);
+            if (!*stops[n_stops]) cli_die("option --stop: empty string");
+            n_stops++;
+        } else cli_die("generate: unknown option \"%s\" (svs generate --help)", a);
     }
     if (!model_path) cli_die("generate: --model PATH is required (svs generate --help)");
     if (!jsonl) cli_die("generate: --jsonl FILE is required (svs generate --help)");
@@ -224,6 +266,13 @@ int cmd_generate(int argc, char **argv) {
     for (int i = 0; i < g.m->cfg.n_eos; i++) stop[i] = (int32_t)g.m->cfg.eos_token_ids[i];
     g.gp = (model_gen_params){(int)max_new, stop, g.m->cfg.n_eos, NULL, NULL,
                               {(float)temperature, (int)top_k, (float)top_p}};
+    if (n_stops) {
+        if (!g.tok) cli_die("option --stop: needs a tokenizer (--tokenizer, or a .gguf model)");
+        memcpy(g.stops, stops, sizeof stops);
+        g.n_stops = n_stops;
+        g.gp.stop_fn = stop_on_strings;
+        g.gp.stop_ctx = &g;
+    }
     g.n_samples = (int)n_samples;
     svs_rng_seed(&g.rng, (uint64_t)seed);
     cli_jsonl r;
