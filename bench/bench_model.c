@@ -1,4 +1,5 @@
-/* bench_model.c — the transformer on the reference backend (ops "ref", single thread):
+/* bench_model.c — the transformer on the reference backend (ops "ref", single thread) or on
+ * the opt backend (--backend opt:openblas|opt:onednn, --threads N):
  * training tokens/s (forward + cross-entropy backward + grad clip + AdamW on one batch) and
  * batched greedy decode tokens/s, with the peak memory (max RSS) of the process. One
  * measurement per process, so that each max RSS is that measurement's own; bench/run_bench.sh
@@ -25,10 +26,25 @@
  *           seconds of the rounds after the prefill.
  *   load    (smollm2) model_load of the GGUF (dequantize to fp32), seconds.
  *
- *   build/bench/bench_model MODEL OP [B] [T] [NEW] [REPEATS] [WARMUP]
+ *   build/bench/bench_model [--backend ref|opt:openblas|opt:onednn] [--threads N]
+ *                           MODEL OP [B] [T] [NEW] [REPEATS] [WARMUP]
+ * (the options may stand anywhere; default ref, 1 thread; opt needs a build with OpenBLAS,
+ * -DSVS_HAVE_OPT, else the backend is refused with exit 2).
  * Prints one JSON line:
- *   {"bench":"model","impl":"svs.c-ref","model":...,"op":...,"batch":B,"seq":T,
- *    "tokens_per_s":...,"median_s":...,"repeats":R,"max_rss_kb":...,...} */
+ *   {"bench":"model","impl":"svs.c-ref"|"svs.c-opt","backend":"ref"|"opt:openblas"|...,
+ *    "threads":N,"model":...,"op":...,"batch":B,"seq":T,
+ *    "tokens_per_s":...,"median_s":...,"repeats":R,"max_rss_kb":...,...}
+ * Train steps add "flops_per_step", "gemm_gflops" and "mfu":
+ *   flops_per_step = 6·N_mm·B·T + 12·L·C·T·(B·T)
+ *   N_mm = the weights that take part in a matmul: every per-layer Linear (q,k,v,o,gate,up,
+ *          down, with biases) plus the LM head V·C (tied or not; the embedding lookup itself
+ *          costs no FLOPs, the norms are left out); 6 = 2 forward + 4 backward FLOPs per
+ *          weight per token. 12·L·C·T per token: the attention scores QK^T and P·V, 2·2·T·C
+ *          FLOPs each per token and layer forward, ×3 with backward (full T×T, the causal mask
+ *          is not discounted, as in PaLM's MFU appendix).
+ *   gemm_gflops = 2·1024³ / median of 3 timed calls of ops->matmul_forward with N = I = O =
+ *          1024 on the same backend and thread count, in the same process, after the run;
+ *   mfu = flops_per_step / median step seconds / (gemm_gflops·1e9). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +54,12 @@
 
 #include "model/model.h"
 #include "model/sample.h"
+#ifdef SVS_HAVE_OPT
+#include "ops_opt.h"
+#endif
+
+static const char *g_backend = "ref";
+static int g_threads = 1;
 
 static double now_s(void) {
     struct timespec t;
@@ -111,9 +133,46 @@ static void random_ids(int32_t *ids, size_t n, int V, uint64_t seed) {
 }
 
 static void print_head(const char *name, const char *op, int B, int T) {
-    printf("{\"bench\":\"model\",\"impl\":\"svs.c-ref\",\"model\":\"%s\",\"op\":\"%s\","
-           "\"batch\":%d,\"seq\":%d",
+    printf("{\"bench\":\"model\",\"impl\":\"%s\",\"backend\":\"%s\",\"threads\":%d,"
+           "\"model\":\"%s\",\"op\":\"%s\",\"batch\":%d,\"seq\":%d",
+           strncmp(g_backend, "opt", 3) == 0 ? "svs.c-opt" : "svs.c-ref", g_backend, g_threads,
            name, op, B, T);
+}
+
+/* GEMM GFLOP/s of m->ops: median of 3 timed matmul_forward calls, 1024x1024x1024 */
+static double gemm_gflops(const model *m) {
+    const int n = 1024;
+    size_t nn = (size_t)n * n;
+    float *x = malloc(nn * sizeof *x), *w = malloc(nn * sizeof *w), *o = malloc(nn * sizeof *o);
+    if (!x || !w || !o) die("out of memory", NULL);
+    for (size_t i = 0; i < nn; i++) {
+        x[i] = (float)((i * 7u) % 13u) * 0.01f - 0.06f;
+        w[i] = (float)((i * 5u) % 11u) * 0.01f - 0.05f;
+    }
+    m->ops->matmul_forward(o, x, w, NULL, n, n, n); /* warm-up */
+    double t[3];
+    for (int r = 0; r < 3; r++) {
+        double t0 = now_s();
+        m->ops->matmul_forward(o, x, w, NULL, n, n, n);
+        t[r] = now_s() - t0;
+    }
+    double med = median(t, 3);
+    free(x);
+    free(w);
+    free(o);
+    return 2.0 * n * n * n / med / 1e9;
+}
+
+/* model FLOPs of one training step (see the header) */
+static double train_flops(const model *m, int B, int T) {
+    double C = m->C, F = m->F, L = m->L;
+    double per_layer = C * m->QD + 2.0 * C * m->KVD + (double)m->QD * C + 3.0 * C * F;
+    if (m->has_qkv_bias) per_layer += m->QD + 2.0 * m->KVD;
+    if (m->has_o_bias) per_layer += C;
+    if (m->has_mlp_bias) per_layer += 2.0 * F + C;
+    double n_mm = L * per_layer + (double)m->V * C;
+    double tok = (double)B * T;
+    return 6.0 * n_mm * tok + 12.0 * L * C * T * tok;
 }
 
 /* ---- training step ------------------------------------------------------------------------ */
@@ -165,15 +224,19 @@ static void bench_train(model *m, const char *name, int B, int T, int repeats, i
         if (r == 0 && warmup == 0) loss0 = loss;
     }
     double med = median(times, repeats);
+    long rss = max_rss_kb(); /* before the GEMM probe's 12 MB */
+    double fl = train_flops(m, B, T), gg = gemm_gflops(m);
     print_head(name, "train_step", B, T);
     double mc = median(cpu, repeats);
     printf(",\"tokens_per_s\":%.1f,\"median_s\":%.4f,\"repeats\":%d,\"max_rss_kb\":%ld,"
            "\"median_cpu_s\":%.4f,\"tokens_per_cpu_s\":%.1f,\"forward_s\":%.4f,\"backward_s\":%.4f,\"optim_s\":%.4f,"
-           "\"params\":%zu,\"warmup\":%d,\"loss_first\":%.4f,\"loss_last\":%.4f}\n",
-           (double)BT / med, med, repeats, max_rss_kb(), mc, (double)BT / mc,
+           "\"params\":%zu,\"warmup\":%d,\"loss_first\":%.4f,\"loss_last\":%.4f",
+           (double)BT / med, med, repeats, rss, mc, (double)BT / mc,
            median(phase[0], repeats),
            median(phase[1], repeats), median(phase[2], repeats), m->num_params, warmup, loss0,
            loss);
+    printf(",\"flops_per_step\":%.4g,\"model_gflops\":%.2f,\"gemm_gflops\":%.2f,\"mfu\":%.3f}\n",
+           fl, fl / med / 1e9, gg, fl / med / (gg * 1e9));
     for (int k = 0; k < 3; k++) free(phase[k]);
     free(cpu);
     free(ids);
@@ -259,11 +322,33 @@ static void bench_decode(model *m, const char *name, int B, int P, int NEW, int 
     free(cpu);
 }
 
-int main(int argc, char **argv) {
-    if (argc < 3) {
-        fprintf(stderr, "usage: bench_model tiny|3.4m|smollm2 train|decode|load [B] [T] [NEW] "
-                        "[REPEATS] [WARMUP]\n");
+int main(int argc0, char **argv0) {
+    char *argv[16];
+    int argc = 0;
+    for (int i = 0; i < argc0; i++) {
+        if (!strcmp(argv0[i], "--backend") && i + 1 < argc0) g_backend = argv0[++i];
+        else if (!strcmp(argv0[i], "--threads") && i + 1 < argc0) g_threads = atoi(argv0[++i]);
+        else if (argc < 15) argv[argc++] = argv0[i];
+    }
+    argv[argc] = NULL;
+    if (argc < 3 || g_threads < 1) {
+        fprintf(stderr, "usage: bench_model [--backend ref|opt:openblas|opt:onednn] [--threads N] "
+                        "tiny|3.4m|smollm2 train|decode|load [B] [T] [NEW] [REPEATS] [WARMUP]\n");
         return 2;
+    }
+    if (strcmp(g_backend, "ref") == 0) {
+        if (g_threads != 1) die("--threads: the ref backend is single-threaded", NULL);
+    } else if (strncmp(g_backend, "opt:", 4) == 0) {
+#ifdef SVS_HAVE_OPT
+        svs_err e0 = {{0}};
+        ops_opt_register();
+        if (ops_opt_set_gemm(g_backend + 4, &e0)) die(g_backend, e0.msg);
+        if (ops_opt_set_threads(g_threads, &e0)) die("--threads", e0.msg);
+#else
+        die(g_backend, "this build has no opt backend (needs OpenBLAS; see the Makefile)");
+#endif
+    } else {
+        die("unknown backend", g_backend);
     }
     const char *name = argv[1], *op = argv[2];
     int B = argc > 3 ? atoi(argv[3]) : 1;
@@ -296,8 +381,9 @@ int main(int argc, char **argv) {
     } else {
         die("unknown model", name);
     }
-    m->ops = ops_find("ref");
-    if (!m->ops) die("ops backend \"ref\" not found", NULL);
+    const char *ops_name = strncmp(g_backend, "opt", 3) == 0 ? "opt" : "ref";
+    m->ops = ops_find(ops_name);
+    if (!m->ops) die("ops backend not found", ops_name);
 
     if (strcmp(op, "train") == 0) {
         bench_train(m, name, B, T, repeats, warmup);

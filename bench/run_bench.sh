@@ -32,20 +32,10 @@ if [ -x "$BUILD/bench/bench_tokenizer" ] && [ -f bench/bench_tokenizer.sh ]; the
 fi
 
 if [ -x "$BUILD/bench/bench_model" ]; then
-    # The transformer on the reference backend (ops "ref", single thread): one process per
-    # measurement, so each max RSS is its own. Args: MODEL OP B T NEW REPEATS WARMUP.
-    # Sized to take about 2 minutes on a 2-core machine; docs/benchmarks.md has the figures.
+    # The transformer: ref, opt (each GEMM library) and PyTorch CPU fp32 with the same thread
+    # count (BENCH_THREADS, default 1), one process per measurement; ~5 minutes on a 2-core
+    # machine (BENCH_SKIP_4K=1 skips the 4,096-token SmolLM2 step). docs/benchmarks.md has the
+    # figures.
     echo
-    echo "== model (reference backend): training and batched greedy decode tokens/s, single thread =="
-    MR=${BENCH_MODEL_REPEATS:-3}
-    BM="$BUILD/bench/bench_model"
-    for args in "tiny train 8 64 0 $MR 1" \
-                "tiny decode 1 16 32 $MR 0" "tiny decode 16 16 32 $MR 0" "tiny decode 64 16 32 $MR 0" \
-                "3.4m train 2 128 0 $MR 1" \
-                "3.4m decode 1 16 32 $MR 0" "3.4m decode 16 16 32 $MR 0" \
-                "smollm2 load" "smollm2 train 1 16 0 1 0" \
-                "smollm2 decode 1 16 16 $MR 0" "smollm2 decode 8 16 16 1 0"; do
-        # shellcheck disable=SC2086
-        "$BM" $args | tee -a "$OUT"
-    done
+    sh bench/run_model_bench.sh "$BUILD" "$OUT"
 fi
