@@ -5,7 +5,9 @@
  * Reproducibility: one xoshiro256** generator seeded with --seed; the sequences of the whole
  * run (input line i, sample j -> sequence i·n + j) each take their own generator from its
  * successive outputs, so the ids depend only on the seed, the line's position and the model —
- * not on how lines are grouped into batches. --temperature 0 is greedy (argmax, no draws). */
+ * not on how lines are grouped into batches (exactly so with --backend ref, whose sums have a
+ * fixed order; the opt backend's BLAS blocking depends on the batch shape, so its logits can
+ * differ by an ulp between groupings). --temperature 0 is greedy (argmax, no draws). */
 #include <stdlib.h>
 #include <string.h>
 
