@@ -56,7 +56,10 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps test demo bench golden fuzz fuzz-run asan clean
 
-all: bin/svs $(BUILD)/libsvs.a $(BUILD)/libsvs.so
+# the CLI binary; `make asan` builds its own (build-asan/svs) so bin/svs is never clobbered
+BIN ?= bin/svs
+
+all: $(BIN) $(BUILD)/libsvs.a $(BUILD)/libsvs.so
 	@echo "svs: opt backend (OpenBLAS + OpenMP): $(if $(OPT_OBJ),built$(if $(HAVE_DNNL), with oneDNN,),not built: install libopenblas-openmp-dev (and libdnnl-dev))"
 
 deps:
@@ -81,8 +84,8 @@ $(BUILD)/libsvs.a: $(REF_OBJ)
 $(BUILD)/libsvs.so: $(REF_OBJ)
 	$(CC) -shared -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-bin/svs: $(CLI_OBJ) $(OPT_OBJ) $(BUILD)/libsvs.a
-	@mkdir -p bin
+$(BIN): $(CLI_OBJ) $(OPT_OBJ) $(BUILD)/libsvs.a
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(OPT_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(OPT_LIBS) $(LDLIBS)
 
 # programs that exercise the opt backend link its objects too
@@ -113,7 +116,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libsvs.a
 
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
-	@sh tests/run_tests.sh $(BUILD)
+	@SVS=$(BIN) SVS_ASAN=$(SVS_ASAN) sh tests/run_tests.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -149,9 +152,9 @@ fuzz-run: fuzz
 	@sh tests/fuzz/run_fuzz.sh $(BUILD) $(FUZZ_SECONDS)
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang OPT=-O1 NO_OPT=1 \
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/svs CC=clang OPT=-O1 NO_OPT=1 \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" test
+	  LDFLAGS="-fsanitize=address,undefined" SVS_ASAN=1 test
 
 clean:
 	rm -rf build build-asan bin
