@@ -1,0 +1,57 @@
+/* rl_loop.h — one RLVR (GRPO) step as a library function (docs/rl.md; spec/svs-algorithm.md
+ * §2.1, §2.8–2.11; spec/grpo-conventions.md §5.2, §9):
+ *   sample n responses per problem (model_generate, batched KV cache) -> decode -> reward
+ *   (verifier) -> group advantages -> group filter (cfg.filter) -> old log-probs (a no-grad
+ *   forward of the current policy) -> for each mini-batch: micro-batches forward + GRPO loss
+ *   gradient w.r.t. logp -> model_token_backward -> clip -> AdamW at lr(step).
+ * Deterministic: the only randomness is the caller's rng (sampling). */
+#ifndef SVS_RL_LOOP_H
+#define SVS_RL_LOOP_H
+
+#include <stdint.h>
+
+#include "grpo.h"
+#include "model/model.h"
+#include "model/sample.h"
+#include "rl_data.h"
+#include "tokenizer/tok.h"
+
+enum { RL_REWARD_VERIFY = 0, /* verify_simple(gold, decoded response) */
+       RL_REWARD_TEST_EVEN = 1 /* tests only: 1 when the sum of the response ids is even */ };
+
+typedef struct rl_opts {
+    grpo_config cfg;        /* preset + overrides; cfg.lr is the base learning rate */
+    int n;                  /* samples per problem */
+    int max_new_tokens;
+    float temperature;      /* sampling and log-prob temperature */
+    int mini_problems;      /* problems per mini-batch (one optimizer step each) */
+    int micro_rows;         /* responses per micro-batch */
+    int reward;             /* RL_REWARD_* */
+    const int32_t *stop_ids;
+    int n_stop_ids;
+    long total_steps;       /* for the LR schedule */
+} rl_opts;
+
+typedef struct rl_metrics {
+    long step;
+    double reward_mean, acc;            /* critic/OQA-reward, acc (fraction verified correct) */
+    double valid_ratio;                 /* SvS-Valid-Ratio/OQA-RL: 100 · rows kept / (B·n) */
+    double entropy;                     /* actor/entropy (old-logp pass, token-mean) */
+    double pg_loss, pg_clipfrac, pg_clipfrac_lower, ppo_kl; /* means over micro-batches */
+    double grad_norm;                   /* mean pre-clip norm over mini-batches */
+    double lr;
+    int optim_steps;                    /* optimizer steps taken this step */
+    double resp_len_mean, resp_len_max, resp_clip_ratio; /* clip = finished by length */
+    double prompt_len_mean;
+    long gen_tokens;
+    double t_gen, t_reward, t_old, t_update, t_step; /* seconds */
+} rl_metrics;
+
+/* problems[0..B): prompts must be encoded. step is 1-based (the LR schedule uses it). */
+int rl_step(model *m, const tok_tokenizer *tok, const rl_opts *o, rl_problem *const *problems,
+            int B, long step, svs_rng *rng, rl_metrics *out, svs_err *err);
+
+/* Reward of one decoded response under o->reward (0 or 1). */
+float rl_reward(int kind, const char *gold, const char *text, const int32_t *ids, int n_ids);
+
+#endif
