@@ -98,6 +98,10 @@ int rl_ckpt_save(const char *outdir, const model *m, const rl_state *st, svs_err
         st->rng.s[0], st->rng.s[1], st->rng.s[2], st->rng.s[3]);
     snprintf(p, sizeof p, "%s/state.json", tmp);
     if (write_file(p, js, (size_t)jn, err)) return -1;
+    if (st->extra) {
+        snprintf(p, sizeof p, "%s/extra.bin", tmp);
+        if (write_file(p, st->extra, st->extra_len, err)) return -1;
+    }
     fsync_dir(tmp);
     const char *crash = getenv("SVS_RL_CRASH_AFTER_TMP");
     if (crash && !strcmp(crash, "1")) {
@@ -168,6 +172,15 @@ int rl_ckpt_load(const char *outdir, model *m, rl_state *st, svs_err *err) {
         if (load_slab(p, m->adam_m, m->num_params, err)) goto out;
         snprintf(p, sizeof p, "%s/adam_v.bin", dir);
         if (load_slab(p, m->adam_v, m->num_params, err)) goto out;
+    }
+    snprintf(p, sizeof p, "%s/extra.bin", dir);
+    if (access(p, F_OK) == 0) {
+        char *x;
+        size_t xl;
+        if (read_file(p, &x, &xl, err)) goto out;
+        free(st->extra);
+        st->extra = x;
+        st->extra_len = xl;
     }
     rc = 1;
 out:

@@ -19,6 +19,9 @@ typedef struct rl_state {
     long data_pos;        /* index of the next problem (the data is read cyclically) */
     svs_rng rng;          /* sampling RNG */
     long metrics_bytes;   /* size of metrics.jsonl after `step` lines */
+    char *extra;          /* optional mode state (SvS: extraction + r2q state), saved as
+                             extra.bin when non-NULL; load sets it (malloc'ed) or leaves it */
+    size_t extra_len;
 } rl_state;
 
 int rl_ckpt_save(const char *outdir, const model *m, const rl_state *st, svs_err *err);

@@ -24,14 +24,7 @@ float rl_reward(int kind, const char *gold, const char *text, const int32_t *ids
     return verify_simple(gold, text, 1) == 1 ? 1.0f : 0.0f;
 }
 
-/* The rollout of one step: R = B·n rows, response layout [R, Lr]. */
-typedef struct rollout {
-    int R, Lr;
-    const int32_t **prompt; /* [R] prompt ids (the problem's) */
-    int *plen, *rlen;
-    int32_t *resp;          /* [R, Lr] */
-    float *mask, *old, *adv, *ent; /* [R, Lr] */
-} rollout;
+typedef rl_rows rollout;
 
 /* Forward of rows[0..b) (prompt + response) and their per-token logp / entropy gathered into
  * [b, Lr] (ent may be NULL). Leaves the targets [b, T] in *targets for a backward. */
@@ -70,6 +63,106 @@ static int micro_forward(model *m, const rollout *ro, const int *rows, int b, fl
     *T_out = T;
     free(ids); free(lens); free(lp); free(en);
     return rc;
+}
+
+/* Steps 4–5 of a step on prepared rows (rl_loop.h). */
+int rl_update(model *m, const rl_opts *o, const rl_rows *ro, const int *rows, int K, int mini, long step,
+              rl_metrics *out, svs_err *err) {
+    const grpo_config *cfg = &o->cfg;
+    int Lr = ro->Lr;
+    double t2 = now_s();
+    /* 4. old log-probs and entropy of every row with the current policy (no gradient) */
+    {
+        int all_rows_n = ro->R, mr = o->micro_rows;
+        double es = 0, em = 0;
+        for (int s = 0; s < all_rows_n; s += mr) {
+            int b = all_rows_n - s < mr ? all_rows_n - s : mr, T;
+            int *idx = malloc((size_t)b * sizeof *idx);
+            for (int i = 0; i < b; i++) idx[i] = s + i;
+            int32_t *tg = NULL;
+            int frc = micro_forward(m, ro, idx, b, o->temperature, ro->old + (size_t)s * Lr,
+                                    ro->ent + (size_t)s * Lr, &tg, &T, err);
+            free(idx); free(tg);
+            if (frc) return -1;
+        }
+        for (size_t i = 0; i < (size_t)ro->R * Lr; i++) { es += (double)ro->ent[i] * ro->mask[i]; em += ro->mask[i]; }
+        out->entropy = em > 0 ? es / em : 0.0;
+    }
+    double t3 = now_s();
+    out->t_old = t3 - t2;
+
+    /* 5. mini-batches of mini_problems·n rows, micro-batches of micro_rows rows */
+    out->lr = grpo_lr_at(cfg, step, o->total_steps);
+    int n_micro_total = 0;
+    size_t cap = (size_t)o->micro_rows * Lr;
+    float *lp = malloc(cap * sizeof *lp), *en = malloc(cap * sizeof *en);
+    float *old = malloc(cap * sizeof *old), *adv = malloc(cap * sizeof *adv), *mask = malloc(cap * sizeof *mask);
+    float *glp = malloc(cap * sizeof *glp), *gen_ = malloc(cap * sizeof *gen_);
+    int ok = 1;
+    for (int s0 = 0; ok && s0 < K; s0 += mini) {
+        int mb_rows = K - s0 < mini ? K - s0 : mini;
+        int ga = (mb_rows + o->micro_rows - 1) / o->micro_rows;
+        double tokens = 0;
+        for (int i = 0; i < mb_rows; i++) tokens += ro->rlen[rows[s0 + i]];
+        grpo_scope_info sc = {(size_t)mini, (size_t)ga, tokens, (double)mb_rows};
+        model_zero_grad(m);
+        for (int u = 0; ok && u < mb_rows; u += o->micro_rows) {
+            int b = mb_rows - u < o->micro_rows ? mb_rows - u : o->micro_rows, T;
+            const int *idx = rows + s0 + u;
+            int32_t *tg = NULL;
+            int need_ent = cfg->entropy_coef != 0.0;
+            if (micro_forward(m, ro, idx, b, o->temperature, lp, need_ent ? en : NULL, &tg, &T, err)) {
+                free(tg); ok = 0; break;
+            }
+            for (int i = 0; i < b; i++) {
+                size_t src = (size_t)idx[i] * Lr, dst = (size_t)i * Lr;
+                memcpy(old + dst, ro->old + src, (size_t)Lr * sizeof *old);
+                memcpy(adv + dst, ro->adv + src, (size_t)Lr * sizeof *adv);
+                memcpy(mask + dst, ro->mask + src, (size_t)Lr * sizeof *mask);
+            }
+            grpo_micro mbq = {(size_t)b, (size_t)Lr, lp, old, NULL, adv, mask, need_ent ? en : NULL};
+            grpo_micro_out mo;
+            if (grpo_micro_loss(cfg, &mbq, &sc, &mo, NULL, glp, need_ent ? gen_ : NULL, err)) {
+                free(tg); ok = 0; break;
+            }
+            out->pg_loss += mo.pg_loss;
+            out->pg_clipfrac += mo.pg_clipfrac;
+            out->pg_clipfrac_lower += mo.pg_clipfrac_lower;
+            out->ppo_kl += mo.ppo_kl;
+            n_micro_total++;
+            /* scatter d/dlogp (and d/dH) from [b, Lr] to the padded [b, T] layout */
+            float *dl = calloc((size_t)b * T, sizeof *dl), *de = need_ent ? calloc((size_t)b * T, sizeof *de) : NULL;
+            for (int i = 0; i < b; i++) {
+                int r = idx[i], P = ro->plen[r];
+                for (int j = 0; j < ro->rlen[r]; j++) {
+                    dl[(size_t)i * T + P - 1 + j] = glp[(size_t)i * Lr + j];
+                    if (de) de[(size_t)i * T + P - 1 + j] = gen_[(size_t)i * Lr + j];
+                }
+            }
+            if (model_token_backward(m, tg, dl, de, o->temperature, err)) ok = 0;
+            free(dl); free(de); free(tg);
+        }
+        if (!ok) break;
+        float gn = model_clip_grad(m, (float)cfg->grad_clip);
+        out->grad_norm += gn;
+        if (!isfinite(gn) && cfg->skip_nonfinite == 1) { model_zero_grad(m); continue; }
+        model_adamw_params hp = {out->lr, cfg->beta1, cfg->beta2, cfg->adam_eps, cfg->weight_decay, 0};
+        if (model_adamw_step(m, &hp, err)) { ok = 0; break; }
+        model_zero_grad(m);
+        out->optim_steps++;
+    }
+    free(lp); free(en); free(old); free(adv); free(mask); free(glp); free(gen_);
+    if (!ok) return -1;
+    if (n_micro_total) {
+        out->pg_loss /= n_micro_total;
+        out->pg_clipfrac /= n_micro_total;
+        out->pg_clipfrac_lower /= n_micro_total;
+        out->ppo_kl /= n_micro_total;
+    }
+    int n_mini = (K + mini - 1) / mini;
+    if (n_mini) out->grad_norm /= n_mini;
+    out->t_update = now_s() - t3;
+    return 0;
 }
 
 int rl_step(model *m, const tok_tokenizer *tok, const rl_opts *o, rl_problem *const *problems,
@@ -156,98 +249,8 @@ int rl_step(model *m, const tok_tokenizer *tok, const rl_opts *o, rl_problem *co
     double t2 = now_s();
     out->t_reward = t2 - t1;
 
-    /* 4. old log-probs and entropy of every row with the current policy (no gradient) */
-    {
-        int all_rows_n = R, mr = o->micro_rows;
-        double es = 0, em = 0;
-        for (int s = 0; s < all_rows_n; s += mr) {
-            int b = all_rows_n - s < mr ? all_rows_n - s : mr, T;
-            int *idx = malloc((size_t)b * sizeof *idx);
-            for (int i = 0; i < b; i++) idx[i] = s + i;
-            int32_t *tg = NULL;
-            int frc = micro_forward(m, &ro, idx, b, o->temperature, ro.old + (size_t)s * Lr,
-                                    ro.ent + (size_t)s * Lr, &tg, &T, err);
-            free(idx); free(tg);
-            if (frc) goto done;
-        }
-        for (size_t i = 0; i < (size_t)R * Lr; i++) { es += (double)ro.ent[i] * ro.mask[i]; em += ro.mask[i]; }
-        out->entropy = em > 0 ? es / em : 0.0;
-    }
-    double t3 = now_s();
-    out->t_old = t3 - t2;
-
-    /* 5. mini-batches of mini_problems·n rows, micro-batches of micro_rows rows */
-    out->lr = grpo_lr_at(cfg, step, o->total_steps);
-    int mini = o->mini_problems * n, n_micro_total = 0;
-    size_t cap = (size_t)o->micro_rows * Lr;
-    float *lp = malloc(cap * sizeof *lp), *en = malloc(cap * sizeof *en);
-    float *old = malloc(cap * sizeof *old), *adv = malloc(cap * sizeof *adv), *mask = malloc(cap * sizeof *mask);
-    float *glp = malloc(cap * sizeof *glp), *gen_ = malloc(cap * sizeof *gen_);
-    int ok = 1;
-    for (int s0 = 0; ok && s0 < K; s0 += mini) {
-        int mb_rows = K - s0 < mini ? K - s0 : mini;
-        int ga = (mb_rows + o->micro_rows - 1) / o->micro_rows;
-        double tokens = 0;
-        for (int i = 0; i < mb_rows; i++) tokens += ro.rlen[rows[s0 + i]];
-        grpo_scope_info sc = {(size_t)mini, (size_t)ga, tokens, (double)mb_rows};
-        model_zero_grad(m);
-        for (int u = 0; ok && u < mb_rows; u += o->micro_rows) {
-            int b = mb_rows - u < o->micro_rows ? mb_rows - u : o->micro_rows, T;
-            const int *idx = rows + s0 + u;
-            int32_t *tg = NULL;
-            int need_ent = cfg->entropy_coef != 0.0;
-            if (micro_forward(m, &ro, idx, b, o->temperature, lp, need_ent ? en : NULL, &tg, &T, err)) {
-                free(tg); ok = 0; break;
-            }
-            for (int i = 0; i < b; i++) {
-                size_t src = (size_t)idx[i] * Lr, dst = (size_t)i * Lr;
-                memcpy(old + dst, ro.old + src, (size_t)Lr * sizeof *old);
-                memcpy(adv + dst, ro.adv + src, (size_t)Lr * sizeof *adv);
-                memcpy(mask + dst, ro.mask + src, (size_t)Lr * sizeof *mask);
-            }
-            grpo_micro mbq = {(size_t)b, (size_t)Lr, lp, old, NULL, adv, mask, need_ent ? en : NULL};
-            grpo_micro_out mo;
-            if (grpo_micro_loss(cfg, &mbq, &sc, &mo, NULL, glp, need_ent ? gen_ : NULL, err)) {
-                free(tg); ok = 0; break;
-            }
-            out->pg_loss += mo.pg_loss;
-            out->pg_clipfrac += mo.pg_clipfrac;
-            out->pg_clipfrac_lower += mo.pg_clipfrac_lower;
-            out->ppo_kl += mo.ppo_kl;
-            n_micro_total++;
-            /* scatter d/dlogp (and d/dH) from [b, Lr] to the padded [b, T] layout */
-            float *dl = calloc((size_t)b * T, sizeof *dl), *de = need_ent ? calloc((size_t)b * T, sizeof *de) : NULL;
-            for (int i = 0; i < b; i++) {
-                int r = idx[i], P = ro.plen[r];
-                for (int j = 0; j < ro.rlen[r]; j++) {
-                    dl[(size_t)i * T + P - 1 + j] = glp[(size_t)i * Lr + j];
-                    if (de) de[(size_t)i * T + P - 1 + j] = gen_[(size_t)i * Lr + j];
-                }
-            }
-            if (model_token_backward(m, tg, dl, de, o->temperature, err)) ok = 0;
-            free(dl); free(de); free(tg);
-        }
-        if (!ok) break;
-        float gn = model_clip_grad(m, (float)cfg->grad_clip);
-        out->grad_norm += gn;
-        if (!isfinite(gn) && cfg->skip_nonfinite == 1) { model_zero_grad(m); continue; }
-        model_adamw_params hp = {out->lr, cfg->beta1, cfg->beta2, cfg->adam_eps, cfg->weight_decay, 0};
-        if (model_adamw_step(m, &hp, err)) { ok = 0; break; }
-        model_zero_grad(m);
-        out->optim_steps++;
-    }
-    free(lp); free(en); free(old); free(adv); free(mask); free(glp); free(gen_);
-    if (!ok) goto done;
-    if (n_micro_total) {
-        out->pg_loss /= n_micro_total;
-        out->pg_clipfrac /= n_micro_total;
-        out->pg_clipfrac_lower /= n_micro_total;
-        out->ppo_kl /= n_micro_total;
-    }
-    int n_mini = (K + mini - 1) / mini;
-    if (n_mini) out->grad_norm /= n_mini;
+    if (rl_update(m, o, &ro, rows, K, o->mini_problems * n, step, out, err)) goto done;
     double t4 = now_s();
-    out->t_update = t4 - t3;
     out->t_step = t4 - t0;
     rc = 0;
 done:

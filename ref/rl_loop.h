@@ -47,6 +47,23 @@ typedef struct rl_metrics {
     double t_gen, t_reward, t_old, t_update, t_step; /* seconds */
 } rl_metrics;
 
+/* Rows of an update: R rows, response layout [R, Lr]. mask = loss mask, adv = token
+ * advantages; old and ent are [R, Lr] scratch filled by rl_update (old log-probs, entropy). */
+typedef struct rl_rows {
+    int R, Lr;
+    const int32_t **prompt; /* [R] prompt ids */
+    int *plen, *rlen;
+    int32_t *resp;          /* [R, Lr] */
+    float *mask, *old, *adv, *ent; /* [R, Lr] */
+} rl_rows;
+
+/* Steps 4–5 of rl_step on prepared rows: old log-probs and entropy of all R rows (no grad),
+ * then the rows rows[0..K) in mini-batches of `mini` rows (one optimizer step each) and
+ * micro-batches of o->micro_rows. Fills out's entropy, lr, actor losses, grad_norm,
+ * optim_steps, t_old, t_update. Used by rlvr (rl_step) and SvS (rl_svs.h). */
+int rl_update(model *m, const rl_opts *o, const rl_rows *ro, const int *rows, int K, int mini, long step,
+              rl_metrics *out, svs_err *err);
+
 /* problems[0..B): prompts must be encoded. step is 1-based (the LR schedule uses it). */
 int rl_step(model *m, const tok_tokenizer *tok, const rl_opts *o, rl_problem *const *problems,
             int B, long step, svs_rng *rng, rl_metrics *out, svs_err *err);

@@ -1,5 +1,5 @@
-/* cmd_rl.c — `svs rl --mode rlvr`: the RLVR (GRPO) training loop with exact resume
- * (docs/rl.md). One step = rl_step (ref/rl_loop.h); metrics to OUT/metrics.jsonl, a progress
+/* cmd_rl.c — `svs rl --mode rlvr|svs`: the RLVR (GRPO) and SvS training loops with exact
+ * resume (docs/rl.md). SvS steps are rl_svs_step (ref/rl_svs.h). One step = rl_step (ref/rl_loop.h); metrics to OUT/metrics.jsonl, a progress
  * line on stderr, a checkpoint (ref/rl_ckpt.h) every --save-every steps and at the end, and
  * the final policy as an HF folder in OUT/model. */
 #include <errno.h>
@@ -13,11 +13,12 @@
 #include "../rl_ckpt.h"
 #include "../rl_data.h"
 #include "../rl_loop.h"
+#include "../rl_svs.h"
 #include "cli.h"
 #include "cli_model.h"
 
 static const char RL_HELP[] =
-    "usage: svs rl --mode rlvr (--model PATH | --init-random CONFIG.json) --tokenizer T --data FILE\n"
+    "usage: svs rl --mode rlvr|svs (--model PATH | --init-random CONFIG.json) --tokenizer T --data FILE\n"
     "              --steps N --out DIR [options]\n\n"
     "RLVR with GRPO (docs/rl.md): each step samples --n responses for --batch-problems problems,\n"
     "rewards them with the verifier, and updates the policy (mini-/micro-batches, AdamW).\n\n"
@@ -40,13 +41,113 @@ static const char RL_HELP[] =
     "  --out DIR            metrics.jsonl, ckpt-NNNNNN/, latest, model/\n"
     "  --resume             continue from DIR's latest checkpoint (bit-identical to an uninterrupted run)\n"
     "  --save-every K       checkpoint every K steps (default 1) and at the end\n"
-    "  --init-random CFG    a random model from an HF config.json (tests); --init-seed S (default 0)\n"
+    "  --init-random CFG    a random model from an HF config.json (tests); --init-seed S (default 0)\n\n"
+    "SvS mode (--mode svs, spec/svs-algorithm.md §2; docs/rl.md \"SvS mode\"):\n"
+    "  --faithful           reproduce the official code's quirks (Q1-Q17); skipped steps keep the counter\n"
+    "  --synthesis-prompt F synthesis template with {REPLACE} (default: data/prompts/synthesis_default.txt;\n"
+    "                       --faithful: $SVS_SHARED/data/official_svs_synthesis_prompt.txt)\n"
+    "  --under-lower X --under-upper X   under-performing acc bounds (0.125, 0.5)\n"
+    "  --synth-lower X --synth-upper X   synthesis reward bounds on the SPA count / n (0.125, 0.625)\n"
+    "  --max-prompt-len LP  VPS-len and SPA length filters, ntok(chat(.)) <= LP (default 4096)\n"
+    "  --oqa-temperature T --vps-temperature T --spa-temperature T  sampling (default --temperature)\n"
+    "  --world-size W       emulated world size for the faithful tail truncation (Q11, default 1)\n"
+    "  --r2q-ratio X        fraction of VPS rows kept (default 1)\n"
+    "  --max-skips K        give up after K consecutive skipped steps (default 100)\n"
+    "  --svs-test-synth     TESTS ONLY: synthesis texts derived from the sampled ids (a ```text problem)\n"
     CLI_BACKEND_HELP;
 
 static void add_stop(int32_t *stop, int *n, int32_t id) {
     if (id < 0) return;
     for (int i = 0; i < *n; i++) if (stop[i] == id) return;
     if (*n < 16) stop[(*n)++] = id;
+}
+
+/* The SvS loop (--mode svs): one attempt per batch of problems; a skipped attempt (faithful
+ * early exits 1/2, an empty batch) writes its metrics line with "skipped": 1 and the unchanged
+ * step, advances the data, and takes no checkpoint (a resume replays it bit-identically). */
+static int svs_loop(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_svs_opts *so,
+                    const rl_dataset *ds, rl_problem **batch, int B, long long steps, long long save_every,
+                    const char *out, FILE *mf, const char *mpath, rl_state *st, long long max_skips) {
+    svs_err err = {{0}};
+    svs_extract_state xs;
+    svs_extract_state_init(&xs);
+    uint64_t r2q = 0x5356535232510000ull ^ (uint64_t)st->rng.s[0]; /* fixed at the start of the run */
+    if (st->extra) {
+        if (rl_svs_state_unpack(st->extra, st->extra_len, &xs, &r2q, &err)) cli_die("%s: %s", out, err.msg);
+        free(st->extra);
+        st->extra = NULL;
+    }
+    long long skips = 0;
+    long attempt = 0;
+    while (st->step < steps) {
+        for (int i = 0; i < B; i++) batch[i] = &ds->p[(st->data_pos + i) % (long)ds->n];
+        rl_svs_out so_out;
+        long step = st->step + 1;
+        attempt++;
+        if (rl_svs_step(m, tok, o, so, batch, B, step, &st->rng, &xs, &r2q, &so_out, &err))
+            cli_die("step %ld: %s", step, err.msg);
+        const rl_metrics *mt = &so_out.rl;
+        json_t *j = json_object();
+        json_object_set_new(j, "step", json_integer(so_out.trained ? step : st->step));
+        json_object_set_new(j, "skipped", json_integer(!so_out.trained));
+        json_object_set_new(j, "svs/exit", json_integer(so_out.exit));
+        json_object_set_new(j, "acc", json_real(mt->acc));
+        for (size_t i = 0; i < so_out.sm.n; i++) {
+            double v = so_out.sm.items[i].value;
+            if (!strncmp(so_out.sm.items[i].name, "SvS-Valid-Ratio/Num-", 20))
+                json_object_set_new(j, so_out.sm.items[i].name, json_integer((json_int_t)v));
+            else json_object_set_new(j, so_out.sm.items[i].name, json_real(v));
+        }
+        json_object_set_new(j, "svs/update_rows", json_integer((json_int_t)so_out.n_rows));
+        if (so_out.trained) {
+            json_object_set_new(j, "actor/entropy", json_real(mt->entropy));
+            json_object_set_new(j, "actor/pg_loss", json_real(mt->pg_loss));
+            json_object_set_new(j, "actor/pg_clipfrac", json_real(mt->pg_clipfrac));
+            json_object_set_new(j, "actor/pg_clipfrac_lower", json_real(mt->pg_clipfrac_lower));
+            json_object_set_new(j, "actor/ppo_kl", json_real(mt->ppo_kl));
+            json_object_set_new(j, "actor/grad_norm", json_real(mt->grad_norm));
+            json_object_set_new(j, "actor/lr", json_real(mt->lr));
+            json_object_set_new(j, "optim_steps", json_integer(mt->optim_steps));
+        }
+        json_object_set_new(j, "response_length/mean", json_real(mt->resp_len_mean));
+        json_object_set_new(j, "response_length/max", json_real(mt->resp_len_max));
+        json_object_set_new(j, "response_length/clip_ratio", json_real(mt->resp_clip_ratio));
+        json_object_set_new(j, "prompt_length/mean", json_real(mt->prompt_len_mean));
+        json_object_set_new(j, "perf/gen_tokens", json_integer(mt->gen_tokens + so_out.vps_gen_tokens + so_out.spa_gen_tokens));
+        json_object_set_new(j, "perf/tokens_per_s", json_real(mt->t_step > 0 ? (mt->gen_tokens + so_out.vps_gen_tokens + so_out.spa_gen_tokens) / mt->t_step : 0));
+        json_object_set_new(j, "timing_s/gen", json_real(mt->t_gen));
+        json_object_set_new(j, "timing_s/reward", json_real(mt->t_reward));
+        json_object_set_new(j, "timing_s/old_log_prob", json_real(mt->t_old));
+        json_object_set_new(j, "timing_s/update_actor", json_real(mt->t_update));
+        json_object_set_new(j, "timing_s/step", json_real(mt->t_step));
+        char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        json_decref(j);
+        if (fprintf(mf, "%s\n", s) < 0 || fflush(mf) || fsync(fileno(mf))) cli_die("%s: write failed", mpath);
+        free(s);
+        st->metrics_bytes = ftell(mf);
+        st->data_pos = (st->data_pos + B) % (long)ds->n;
+        if (!so_out.trained) {
+            fprintf(stderr, "\rattempt %ld skipped (exit %d), step %ld/%lld", attempt, (int)so_out.exit, st->step, steps);
+            if (++skips > max_skips) {
+                fprintf(stderr, "\n");
+                cli_die("svs: %lld consecutive skipped steps (--max-skips)", skips);
+            }
+            continue;
+        }
+        skips = 0;
+        st->step = step;
+        fprintf(stderr, "\rstep %ld/%lld  OQA reward %.3f  rows %zu  entropy %.3f  gnorm %.3f  %.2fs", step, steps,
+                mt->reward_mean, so_out.n_rows, mt->entropy, mt->grad_norm, mt->t_step);
+        if (step % save_every == 0 || step == steps) {
+            if (rl_svs_state_pack(&xs, r2q, &st->extra, &st->extra_len, &err)) cli_die_err(&err);
+            if (rl_ckpt_save(out, m, st, &err)) cli_die_err(&err);
+            free(st->extra);
+            st->extra = NULL;
+        }
+    }
+    fprintf(stderr, "\n");
+    svs_extract_state_free(&xs);
+    return 0;
 }
 
 int cmd_rl(int argc, char **argv) {
@@ -58,6 +159,11 @@ int cmd_rl(int argc, char **argv) {
     long long init_seed = 0, save_every = 1;
     double lr = -1, temperature = 1.0;
     cli_backend_opts backend = {0};
+    const char *synth_prompt = NULL;
+    int faithful = 0, test_synth = 0;
+    long long max_prompt = 4096, world = 1, max_skips = 100;
+    double under_lo = 0.125, under_hi = 0.5, synth_lo = 0.125, synth_hi = 0.625, r2q = 1.0;
+    double t_oqa = -1, t_vps = -1, t_spa = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) { fputs(RL_HELP, stdout); return 0; }
@@ -87,10 +193,61 @@ int cmd_rl(int argc, char **argv) {
         else if (!strcmp(a, "--save-every")) save_every = cli_int(a, cli_value(argc, argv, &i), 1, 1 << 30);
         else if (!strcmp(a, "--lr")) lr = cli_double(a, cli_value(argc, argv, &i));
         else if (!strcmp(a, "--temperature")) temperature = cli_double(a, cli_value(argc, argv, &i));
+        else if (!strcmp(a, "--faithful")) faithful = 1;
+        else if (!strcmp(a, "--svs-test-synth")) test_synth = 1;
+        else if (!strcmp(a, "--synthesis-prompt")) synth_prompt = cli_value(argc, argv, &i);
+        else if (!strcmp(a, "--under-lower")) under_lo = cli_double(a, cli_value(argc, argv, &i));
+        else if (!strcmp(a, "--under-upper")) under_hi = cli_double(a, cli_value(argc, argv, &i));
+        else if (!strcmp(a, "--synth-lower")) synth_lo = cli_double(a, cli_value(argc, argv, &i));
+        else if (!strcmp(a, "--synth-upper")) synth_hi = cli_double(a, cli_value(argc, argv, &i));
+        else if (!strcmp(a, "--r2q-ratio")) r2q = cli_double(a, cli_value(argc, argv, &i));
+        else if (!strcmp(a, "--oqa-temperature")) t_oqa = cli_double(a, cli_value(argc, argv, &i));
+        else if (!strcmp(a, "--vps-temperature")) t_vps = cli_double(a, cli_value(argc, argv, &i));
+        else if (!strcmp(a, "--spa-temperature")) t_spa = cli_double(a, cli_value(argc, argv, &i));
+        else if (!strcmp(a, "--max-prompt-len")) max_prompt = cli_int(a, cli_value(argc, argv, &i), 1, 1 << 30);
+        else if (!strcmp(a, "--world-size")) world = cli_int(a, cli_value(argc, argv, &i), 1, 1 << 20);
+        else if (!strcmp(a, "--max-skips")) max_skips = cli_int(a, cli_value(argc, argv, &i), 0, 1 << 30);
         else cli_die("rl: unknown option \"%s\" (svs rl --help)", a);
     }
-    if (!mode || strcmp(mode, "rlvr")) cli_die("rl: --mode rlvr is required (the only mode so far)");
+    if (!mode || (strcmp(mode, "rlvr") && strcmp(mode, "svs")))
+        cli_die("rl: --mode rlvr or --mode svs is required");
+    int svs_mode = !strcmp(mode, "svs");
+    if (!svs_mode && (faithful || test_synth || synth_prompt))
+        cli_die("rl: --faithful, --synthesis-prompt and --svs-test-synth need --mode svs");
     if (!model_path == !init_cfg) cli_die("rl: give one of --model PATH and --init-random CONFIG.json");
+    rl_svs_opts so = {0};
+    char *tpl_text = NULL;
+    if (svs_mode) {
+        svs_err e = {{0}};
+        svs_config_default(&so.cfg);
+        so.cfg.n = (int)n;
+        so.cfg.under_lo = under_lo;
+        so.cfg.under_hi = under_hi;
+        so.cfg.synth_lo = synth_lo;
+        so.cfg.synth_hi = synth_hi;
+        so.cfg.max_prompt_len = (size_t)max_prompt;
+        so.cfg.max_response_len = (size_t)max_new;
+        so.cfg.faithful = faithful;
+        so.cfg.world_size = (int)world;
+        so.cfg.r2q_ratio = r2q;
+        so.cfg.oqa_temperature = t_oqa >= 0 ? t_oqa : temperature;
+        so.cfg.vps_temperature = t_vps >= 0 ? t_vps : temperature;
+        so.cfg.spa_temperature = t_spa >= 0 ? t_spa : temperature;
+        if (!(so.cfg.oqa_temperature > 0 && so.cfg.vps_temperature > 0 && so.cfg.spa_temperature > 0))
+            cli_die("rl: the stage temperatures must be > 0");
+        if (svs_config_validate(&so.cfg, &e)) cli_die("SvS config: %s", e.msg);
+        so.test_synth = test_synth;
+        char tp[4096];
+        if (!synth_prompt) {
+            if (faithful) {
+                const char *sh = getenv("SVS_SHARED");
+                snprintf(tp, sizeof tp, "%s/%s", sh && *sh ? sh : "../shared", SVS_TEMPLATE_OFFICIAL_REL);
+            } else snprintf(tp, sizeof tp, "%s", SVS_TEMPLATE_DEFAULT_PATH);
+            synth_prompt = tp;
+        }
+        if (svs_template_load(synth_prompt, &tpl_text, &so.tpl_len, &e)) cli_die("option --synthesis-prompt: %s", e.msg);
+        so.tpl = tpl_text;
+    }
     if (!tokp || !data || !out || steps < 0) cli_die("rl: --tokenizer, --data, --steps and --out are required (svs rl --help)");
     if (!(temperature > 0)) cli_die("option --temperature: must be > 0 for RL (got %g)", temperature);
     if (mini < 0) mini = B;
@@ -111,6 +268,7 @@ int cmd_rl(int argc, char **argv) {
     tok_tokenizer *tok = NULL;
     tok_chat_template tpl;
     if (tok_chat_template_parse(tpl_name, &tpl, &err)) cli_die("option --chat-template: %s", err.msg);
+    so.chat = tpl;
     if (tok_load(tokp, &tok, &err)) cli_die_err(&err);
     rl_dataset ds;
     if (rl_data_load(data, &ds, &err)) cli_die_err(&err);
@@ -158,6 +316,13 @@ int cmd_rl(int argc, char **argv) {
     if (!mf) cli_die("%s: cannot open: %s", mpath, strerror(errno));
 
     rl_problem **batch = malloc((size_t)B * sizeof *batch);
+    if (svs_mode) {
+        int rc = svs_loop(m, tok, &o, &so, &ds, batch, (int)B, steps, save_every, out, mf, mpath, &st, max_skips);
+        fclose(mf);
+        free(tpl_text);
+        if (rc) return rc;
+        goto finish;
+    }
     for (long step = st.step + 1; step <= steps; step++) {
         for (int i = 0; i < B; i++) batch[i] = &ds.p[(st.data_pos + i) % (long)ds.n];
         rl_metrics mt;
@@ -202,6 +367,7 @@ int cmd_rl(int argc, char **argv) {
     }
     fprintf(stderr, "\n");
     fclose(mf);
+finish:;
     char mdir[4096];
     snprintf(mdir, sizeof mdir, "%s/model", out);
     if (rl_export_model(mdir, m, &err)) cli_die_err(&err);
