@@ -24,7 +24,8 @@ static const command COMMANDS[] = {
     {"generate", cmd_generate, "sample continuations with a model (KV cache, batched, seeded; greedy with T=0)"},
     {"grpo", cmd_grpo, "GRPO presets (--show) and the checker of another implementation's batch (--check)"},
     {"train", cmd_train, "supervised fine-tuning / LM training from a checkpoint or from scratch (AdamW, fp32)"},
-    {"rl", cmd_rl, "RLVR / SvS training with GRPO (--mode rlvr|svs; exact resume)"}, {"eval", cmd_eval, "avg@n and pass@k of a model on a dataset, per data_source"},
+    {"rl", cmd_rl, "RLVR / SvS training with GRPO (--mode rlvr|svs; exact resume)"},
+    {"eval", cmd_eval, "avg@n and pass@k of a model on a dataset, per data_source"},
 };
 
 static void usage(FILE *out) {
