@@ -50,9 +50,15 @@ static int run_jsonl(const char *path, const verify_policy *pol) {
         jsonl_verify_line in;
         verify_result res;
         svs_err err = {{0}};
-        if (jsonl_verify_fields(obj, &in, &err)) cli_die("%s:%ld: %s", r.path, r.lineno, err.msg);
-        if (verify_compare(in.gold, in.gold_len, in.model, in.model_len, in.is_response, pol, &res, &err))
-            cli_die("%s:%ld: %s", r.path, r.lineno, err.msg);
+        if (jsonl_verify_fields(obj, &in, &err) ||
+            verify_compare(in.gold, in.gold_len, in.model, in.model_len, in.is_response, pol, &res, &err)) {
+            /* free before exiting, so that leak checkers stay quiet on the error path too */
+            char where[600];
+            snprintf(where, sizeof where, "%s:%ld", r.path, r.lineno);
+            json_decref(obj);
+            cli_jsonl_close(&r);
+            cli_die("%s: %s", where, err.msg);
+        }
         json_t *out = result_json(&res, json_object_get(obj, "id"));
         cli_print_json(out);
         json_decref(out);
