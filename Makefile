@@ -89,11 +89,11 @@ $(BIN): $(CLI_OBJ) $(OPT_OBJ) $(BUILD)/libsvs.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(OPT_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(OPT_LIBS) $(LDLIBS)
 
 # programs that exercise the opt backend link its objects too
-$(BUILD)/tests/test_ops_opt: tests/test_ops_opt.c tests/testlib.h $(OPT_OBJ) $(BUILD)/libsvs.a
+$(BUILD)/tests/test_ops_opt: tests/test_ops_opt.c $(wildcard tests/*.h) $(OPT_OBJ) $(BUILD)/libsvs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iopt -fopenmp -o $@ $< $(OPT_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(OPT_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/test_model_opt: tests/test_model_opt.c tests/testlib.h $(OPT_OBJ) $(BUILD)/libsvs.a
+$(BUILD)/tests/test_model_opt: tests/test_model_opt.c $(wildcard tests/*.h) $(OPT_OBJ) $(BUILD)/libsvs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iopt -fopenmp -o $@ $< $(OPT_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(OPT_LIBS) $(LDLIBS)
 
@@ -106,7 +106,7 @@ $(BUILD)/bench/bench_model: bench/bench_model.c $(OPT_OBJ) $(BUILD)/libsvs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(if $(OPT_OBJ),-DSVS_HAVE_OPT -Iopt -fopenmp) -o $@ $< $(OPT_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(OPT_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/testlib.h $(BUILD)/libsvs.a
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(BUILD)/libsvs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libsvs.a $(LDFLAGS) $(LDLIBS)
 

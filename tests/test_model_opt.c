@@ -30,6 +30,7 @@
 #include "model/model.h"
 #include "model/sample.h"
 #include "ops_opt.h"
+#include "golden_state.h"
 #include "testlib.h"
 
 /* ---- opt vs ref limits (NMSE unless noted) -----------------------------------------------------
@@ -58,79 +59,7 @@ typedef struct { double atol, rtol, rmax; } hf_th;
 static const hf_th HF_LOGITS = {1e-5, 1e-4, 0}, HF_LP = {1e-5, 1e-4, 0}, HF_LOSS = {1e-6, 1e-5, 0},
                    HF_GRAD = {0, 0, 1e-3};
 
-/* ---- state.bin reader (golden/model/README.md "state.bin layout"; as test_model_golden.c) ----- */
-enum { H_MAGIC, H_VERSION, H_NTENSORS, H_METALEN, H_B, H_T, H_V };
-typedef struct { char *name; int is_int; size_t n; const void *data; } gtensor;
-typedef struct { int32_t hdr[256]; json_t *meta; gtensor *t; int nt; unsigned char *buf; } gstate;
-
-static int gstate_read(const char *path, gstate *s) {
-    memset(s, 0, sizeof *s);
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    s->buf = malloc((size_t)len + 4);
-    size_t got = fread(s->buf, 1, (size_t)len, f);
-    fclose(f);
-    if ((long)got != len || len < 1024) return -1;
-    memcpy(s->hdr, s->buf, 1024);
-    if (s->hdr[H_MAGIC] != 20261122 || s->hdr[H_VERSION] != 1) return -1;
-    size_t off = 1024;
-    json_error_t je;
-    s->meta = json_loadb((const char *)s->buf + off, (size_t)s->hdr[H_METALEN], 0, &je);
-    if (!s->meta) return -1;
-    off += (size_t)s->hdr[H_METALEN];
-    s->nt = s->hdr[H_NTENSORS];
-    s->t = calloc((size_t)s->nt, sizeof *s->t);
-    for (int i = 0; i < s->nt; i++) {
-        gtensor *t = &s->t[i];
-        uint32_t nl, dt, nd;
-        if (off + 4 > (size_t)len) return -1;
-        memcpy(&nl, s->buf + off, 4);
-        off += 4;
-        t->name = malloc(nl + 1);
-        memcpy(t->name, s->buf + off, nl);
-        t->name[nl] = 0;
-        off += (nl + 3) / 4 * 4;
-        memcpy(&dt, s->buf + off, 4);
-        memcpy(&nd, s->buf + off + 4, 4);
-        off += 8;
-        if (nd > 8 || dt > 1) return -1;
-        t->is_int = dt == 1;
-        t->n = 1;
-        for (uint32_t d = 0; d < nd; d++) {
-            int64_t dim;
-            memcpy(&dim, s->buf + off, 8);
-            off += 8;
-            t->n *= (size_t)dim;
-        }
-        off += 12; /* the file's own atol, rtol, rmax */
-        if (off + 4 * t->n > (size_t)len) return -1;
-        t->data = s->buf + off;
-        off += 4 * t->n;
-    }
-    return off == (size_t)len ? 0 : -1;
-}
-
-static void gstate_free(gstate *s) {
-    for (int i = 0; i < s->nt; i++) free(s->t[i].name);
-    free(s->t);
-    free(s->buf);
-    json_decref(s->meta);
-}
-
-static const gtensor *gfind(const gstate *s, const char *name) {
-    for (int i = 0; i < s->nt; i++)
-        if (!strcmp(s->t[i].name, name)) return &s->t[i];
-    return NULL;
-}
-
-static const float *gf(const gstate *s, const char *name, size_t n) {
-    const gtensor *t = gfind(s, name);
-    CHECK(t && !t->is_int && t->n == n, "golden tensor %s missing or wrong size", name);
-    return t && !t->is_int && t->n == n ? t->data : NULL;
-}
+/* state.bin reader, golden folder list: tests/golden_state.h */
 
 /* ---- measurements ---------------------------------------------------------------------------- */
 
@@ -564,8 +493,6 @@ static void smollm2(void) {
     model_free(m);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 int main(void) {
     CHECK(ops_opt_register() == 0, "ops_opt_register");
     const char *gemms[2] = {"openblas", "onednn"};
@@ -579,26 +506,10 @@ int main(void) {
 
     const char *root = getenv("SVS_GOLDEN_MODEL");
     if (!root || !*root) root = "golden/model";
-    DIR *d = opendir(root);
-    CHECK(d != NULL, "cannot open %s (run from the repository root or set SVS_GOLDEN_MODEL)", root);
-    if (!d) return test_summary();
     char *names[256];
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < 256) {
-        if (e->d_name[0] == '.') continue;
-        char p[4096];
-        struct stat st;
-        int ok = 1;
-        const char *need[] = {"config.json", "model.safetensors", "state.bin"};
-        for (int i = 0; i < 3; i++) {
-            snprintf(p, sizeof p, "%s/%s/%s", root, e->d_name, need[i]);
-            ok &= stat(p, &st) == 0;
-        }
-        if (ok) names[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, (size_t)n, sizeof names[0], cmp_str);
+    int n = golden_list_configs(root, names, 256);
+    CHECK(n >= 0, "cannot open %s (run from the repository root or set SVS_GOLDEN_MODEL)", root);
+    if (n < 0) return test_summary();
     CHECK(n >= 1, "no golden configs under %s", root);
     for (int i = 0; i < n; i++) {
         char dir[4096];
