@@ -1,0 +1,441 @@
+/* test_grpo_trl.c — ref/grpo*.c (preset `trl` plus switches) against TRL's own GRPOTrainer code:
+ * golden/grpo_trl.jsonl, written by golden/gen_grpo_trl.py from PyPI trl (version in the file's
+ * header line). Per batch TRL ran _prepare_inputs → _generate_and_score_completions (advantages
+ * with scale_rewards group / batch / none, ε 1e-4, singleton groups at evaluation) and
+ * _compute_loss on each micro-batch of its shuffled split (loss_type grpo / bnpo / dr_grpo / dapo,
+ * epsilon / epsilon_high, delta, beta with k3 KL, on-policy or num_iterations = 2, entropy_coef),
+ * with only the model forward replaced by prepared per-token log-probs and entropies.
+ *
+ * Checked, per batch: advantages (TRL's row order); per micro-batch: the loss _compute_loss
+ * returns (already divided by GA for grpo / bnpo / dr_grpo; the dapo normalizer is
+ * num_items_in_batch), d loss / d logp (autograd), clip_ratio/low_mean and /high_mean, the
+ * KL mean; per batch the sum of the micro-batch losses against grpo_minibatch_loss; and
+ * selective_log_softmax_and_entropy against grpo_logprob / grpo_entropy (entropy_form=plogp).
+ *
+ * Entropy bonus (entropy_coef ≠ 0). TRL 1.16 adds −coef · Σ H·m / max(Σm, 1) / GA for EVERY
+ * loss type (trl 1.16.0 grpo_trainer.py:3186-3211, "never by a loss-type-specific policy normalizer"),
+ * while grpo_micro_loss aggregates H with the loss's own mode (verl §5.3; spec §7 describes an
+ * older TRL where dapo used the loss normalizer). The loss check therefore adds the TRL 1.16 term
+ * computed with our grpo_aggregate in trl-bnpo mode to ours with entropy_coef = 0, and the
+ * built-in combination is measured separately (REPORT "entropy convention" line), not failed.
+ * KL: TRL 1.16 defaults use_bias_correction_kl=True (per-token k3 × coef_1, grpo_trainer.py:
+ * 3102-3105), which we have no switch for; the goldens' main run sets it False, and for beta > 0
+ * TRL's default loss is checked against our pieces recombined as agg(ℓ + β·kl·r) (REPORT line).
+ *
+ * Tolerances, |ours − TRL| ≤ tol (both sides float32; u = 2^-24):
+ *   advantages     1e-6·|TRL| + 8u·(|R| + |mean|)/den + 1e-7, den = std + 1e-4 (batch std with
+ *                  scale_rewards=batch, 1 with none): R − mean cancels, and torch's float32
+ *                  mean / nanstd may differ from our once-rounded double by an ulp; measured:
+ *                  an all-equal group of 8 × 1.5158 gets |A| = 1.2e-3 in TRL (float32 mean off by
+ *                  one ulp, divided by std + 1e-4 ≈ 1e-4), 0 here
+ *   micro loss     1e-5·|TRL| + 2e-6·scale·agg(|ℓ| + β|kl| + c_H·H)  (summation order; ℓ up to e^40)
+ *   gradient       1e-5·|TRL| + 1e-6·max|grad| + 1e-12; tokens within 1e-5 of a kink skipped
+ *   clip metrics   (tokens within 1e-5 of a bound)/max(Σm, 1) + 1e-6
+ *   KL mean        1e-5·|TRL| + 8u·mean(e^|x| + |x| + 1)   (k3 = eˣ − x − 1 cancels, no clamp)
+ *   logp, entropy  2e-6·|TRL| + 16u·(max|z/T| + 1)         (logsumexp cancels)
+ * REPORT lines print each quantity's max abs and rel (|TRL| ≥ 1e-3) errors. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grpo.h"
+#include "testlib.h"
+
+#define U32 (1.0 / 16777216.0)
+
+enum { Q_ADV, Q_LOSS, Q_MINI, Q_GRAD, Q_CLIP, Q_KL, Q_ENTM, Q_BC, Q_LOGP, Q_ENT, Q_COUNT };
+static const char *QN[Q_COUNT] = {"advantages", "micro loss", "minibatch sum", "grad logp",
+                                  "clip fractions", "kl mean", "entropy mean", "kl bias-corr", "logprob",
+                                  "entropy"};
+static struct { double abs, rel; long n; } st[Q_COUNT];
+static struct { long micro, differ; double max_abs; } ent_conv; /* built-in entropy combination */
+static struct { long micro, differ; double max_rel; } bias_kl;    /* TRL default use_bias_correction_kl */
+static long n_width1; /* micro-batches whose TRL metrics are unmasked (width 1, masked rows) */
+static long n_types[4], n_scale[3], n_beta, n_delta, n_epsh, n_onpol, n_single, n_empty, n_equal, n_ent,
+    n_multi;
+
+static void cmp(int q, long id, const char *what, double ours, double ref, double tol) {
+    int same_nan = isnan(ours) && isnan(ref);
+    double e = same_nan ? 0 : fabs(ours - ref);
+    if (isnan(e)) e = INFINITY;
+    st[q].n++;
+    if (e > st[q].abs) st[q].abs = e;
+    if (fabs(ref) >= 1e-3 && e / fabs(ref) > st[q].rel) st[q].rel = e / fabs(ref);
+    CHECK(same_nan || e <= tol, "batch %ld %s %s: ours %.9g TRL %.9g (tol %.3g)", id, QN[q], what, ours, ref, tol);
+}
+
+static float num(json_t *v) { return json_is_number(v) ? (float)json_number_value(v) : NAN; }
+static double dnum(json_t *r, const char *k) { return json_number_value(json_object_get(r, k)); }
+
+static float *farr(json_t *root, const char *k, size_t n) {
+    json_t *a = json_object_get(root, k);
+    if (!json_is_array(a) || json_array_size(a) != n) return NULL;
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    for (size_t i = 0; i < n; i++) x[i] = num(json_array_get(a, i));
+    return x;
+}
+
+typedef struct tb {
+    size_t B, L, G, V, ga;
+    const char *loss_type, *scale;
+    double eps_low, eps_high, beta, delta, ent_coef, T, maxlen, num_items;
+    int on_policy, eval;
+    int64_t *uid, *labels;
+    float *scores, *mask, *logp, *old, *ref, *ent, *adv, *logits;
+} tb;
+
+static void tb_free(tb *b) {
+    void *p[] = {b->uid, b->labels, b->scores, b->mask, b->logp, b->old, b->ref, b->ent, b->adv, b->logits};
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) free(p[i]);
+}
+
+static int tb_load(tb *b, json_t *r) {
+    b->B = json_integer_value(json_object_get(r, "B"));
+    b->L = json_integer_value(json_object_get(r, "L"));
+    b->G = json_integer_value(json_object_get(r, "G"));
+    b->V = json_integer_value(json_object_get(r, "V"));
+    b->ga = json_integer_value(json_object_get(r, "ga"));
+    b->loss_type = json_string_value(json_object_get(r, "loss_type"));
+    b->scale = json_string_value(json_object_get(r, "scale_rewards"));
+    b->eps_low = dnum(r, "epsilon_low"), b->eps_high = dnum(r, "epsilon_high"), b->beta = dnum(r, "beta");
+    json_t *d = json_object_get(r, "delta");
+    b->delta = json_is_number(d) ? json_number_value(d) : 0.0;
+    b->ent_coef = dnum(r, "entropy_coef"), b->T = dnum(r, "T"), b->maxlen = dnum(r, "max_completion_length");
+    b->num_items = dnum(r, "num_items_in_batch");
+    b->on_policy = json_is_true(json_object_get(r, "on_policy"));
+    b->eval = !strcmp(json_string_value(json_object_get(r, "mode")), "eval");
+    size_t n = b->B * b->L;
+    b->uid = malloc(b->B * sizeof *b->uid);
+    for (size_t i = 0; i < b->B; i++) b->uid[i] = (int64_t)(i / (b->G ? b->G : 1)); /* TRL: view(-1, G) */
+    json_t *la = json_object_get(r, "labels");
+    b->labels = malloc((n ? n : 1) * sizeof *b->labels);
+    for (size_t k = 0; k < n; k++) b->labels[k] = json_integer_value(json_array_get(la, k));
+    b->scores = farr(r, "scores", b->B), b->mask = farr(r, "mask", n), b->logp = farr(r, "logp", n);
+    b->old = b->on_policy ? NULL : farr(r, "old", n);
+    b->ref = b->beta != 0 ? farr(r, "ref", n) : NULL;
+    b->ent = farr(r, "entropy", n), b->adv = farr(r, "advantages", b->B);
+    b->logits = farr(r, "logits", n * b->V);
+    int ok = b->loss_type && b->scale && b->scores && b->mask && b->logp && (b->on_policy || b->old) &&
+             (b->beta == 0 || b->ref) && b->ent && b->adv && b->logits &&
+             json_array_size(la) == n;
+    CHECK(ok, "golden batch: missing or mis-sized arrays");
+    return ok ? 0 : -1;
+}
+
+/* preset `trl` + the batch's TRL arguments as our switches */
+static grpo_config cfg_of(const tb *b) {
+    grpo_config c;
+    svs_err err = {{0}};
+    CHECK(grpo_preset("trl", &c, &err) == 0, "preset trl: %s", err.msg);
+    char sets[2][64];
+    snprintf(sets[0], sizeof sets[0], "loss_agg_mode=trl-%s",
+             !strcmp(b->loss_type, "dr_grpo") ? "dr-grpo" : b->loss_type);
+    snprintf(sets[1], sizeof sets[1], "scale_rewards=%s", b->scale);
+    for (int i = 0; i < 2; i++) CHECK(grpo_config_set(&c, sets[i], &err) == 0, "%s: %s", sets[i], err.msg);
+    c.eps_low = b->eps_low, c.eps_high = b->eps_high, c.trl_delta = b->delta, c.kl_coef = b->beta;
+    c.on_policy = b->on_policy, c.entropy_coef = b->ent_coef, c.temperature = b->T;
+    c.loss_scale_factor = b->maxlen; /* dr_grpo: Σ/(b · max_completion_length) */
+    CHECK(grpo_config_validate(&c, &err) == 0, "validate: %s", err.msg);
+    return c;
+}
+
+static void check_adv(const tb *b, long id) {
+    grpo_config c = cfg_of(b);
+    svs_err err = {{0}};
+    float *ours = malloc(b->B * sizeof *ours);
+    CHECK(grpo_advantages(&c, b->B, b->uid, b->scores, ours, NULL, &err) == 0, "%s", err.msg);
+    double bs = 0, bss = 0;
+    for (size_t i = 0; i < b->B; i++) bs += b->scores[i];
+    for (size_t i = 0; i < b->B; i++) bss += (b->scores[i] - bs / b->B) * (b->scores[i] - bs / b->B);
+    double bstd = b->B > 1 ? sqrt(bss / (b->B - 1)) : 0;
+    for (size_t i = 0; i < b->B; i++) {
+        size_t g0 = i / b->G * b->G;
+        double s = 0, ss = 0;
+        for (size_t j = g0; j < g0 + b->G; j++) s += b->scores[j];
+        double mean = s / b->G;
+        for (size_t j = g0; j < g0 + b->G; j++) ss += (b->scores[j] - mean) * (b->scores[j] - mean);
+        double gstd = b->G > 1 ? sqrt(ss / (b->G - 1)) : 0;
+        double den = !strcmp(b->scale, "none") ? 1.0 : (!strcmp(b->scale, "batch") ? bstd : gstd) + 1e-4;
+        double tol = 1e-6 * fabs(b->adv[i]) + 8 * U32 * (fabs(b->scores[i]) + fabs(mean)) / den + 1e-7;
+        cmp(Q_ADV, id, "a_i", ours[i], b->adv[i], tol);
+    }
+    free(ours);
+}
+
+/* a micro-batch's rows gathered from the full [B][L] arrays */
+typedef struct mbuf {
+    size_t b;
+    float *logp, *old, *ref, *adv, *mask, *ent;
+} mbuf;
+
+static float *gather(const float *src, const size_t *rows, size_t b, size_t L) {
+    float *x = malloc((b * L > 0 ? b * L : 1) * sizeof *x);
+    for (size_t j = 0; j < b; j++) memcpy(x + j * L, src + rows[j] * L, L * sizeof *x);
+    return x;
+}
+
+static void mbuf_make(const tb *b, const size_t *rows, size_t nb, mbuf *m) {
+    size_t L = b->L;
+    m->b = nb;
+    m->logp = gather(b->logp, rows, nb, L);
+    m->old = b->old ? gather(b->old, rows, nb, L) : gather(b->logp, rows, nb, L);
+    m->ref = b->ref ? gather(b->ref, rows, nb, L) : NULL;
+    m->mask = gather(b->mask, rows, nb, L);
+    m->ent = gather(b->ent, rows, nb, L);
+    m->adv = malloc((nb * L > 0 ? nb * L : 1) * sizeof *m->adv);
+    for (size_t j = 0; j < nb; j++) /* TRL's (B,) advantages broadcast; our broadcast masks (§2.5) */
+        for (size_t t = 0; t < L; t++) m->adv[j * L + t] = b->adv[rows[j]] * m->mask[j * L + t];
+}
+
+static void mbuf_free(mbuf *m) {
+    free(m->logp), free(m->old), free(m->ref), free(m->adv), free(m->mask), free(m->ent);
+}
+
+static int near_kink(const grpo_config *c, float logp, float old, float A) {
+    if (c->on_policy) return 0;
+    double r = exp((double)logp - old), lo = 1 - c->eps_low, hi = 1 + c->eps_high;
+    if (fabs(r - lo) < 1e-5 * lo || fabs(r - hi) < 1e-5 * hi) return 1;
+    return c->trl_delta > 0 && fabs(r - c->trl_delta) < 1e-5 * c->trl_delta && A != 0;
+}
+
+/* One micro-batch: loss, gradient, clip metrics, KL mean. Returns the loss magnitude
+ * scale·agg(|ℓ| + β|kl| + c_H·H) used for tolerances. */
+static double check_micro(const tb *b, long id, json_t *mj, const grpo_scope_info *sc, const mbuf *m) {
+    grpo_config c = cfg_of(b), c0 = c;
+    c0.entropy_coef = 0;
+    size_t n = m->b * b->L;
+    grpo_micro mb = {.B = m->b, .L = b->L, .logp = m->logp, .old = m->old, .ref = m->ref, .adv = m->adv,
+                     .mask = m->mask, .entropy = m->ent};
+    grpo_micro_out o, o0;
+    svs_err err = {{0}};
+    float *grad = malloc((n ? n : 1) * sizeof *grad), *tok = malloc((n ? n : 1) * sizeof *tok);
+    CHECK(grpo_micro_loss(&c0, &mb, sc, &o0, tok, grad, NULL, &err) == 0, "%s", err.msg);
+    CHECK(grpo_micro_loss(&c, &mb, sc, &o, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+    /* TRL 1.16 entropy term: Σ H·m / max(Σm, 1) / GA = our trl-bnpo aggregate with scale 1/GA */
+    grpo_config cb = c;
+    CHECK(grpo_config_set(&cb, "loss_agg_mode=trl-bnpo", &err) == 0, "%s", err.msg);
+    double hmean = 0, ntok = 0;
+    CHECK(grpo_aggregate(&cb, m->ent, m->mask, m->b, b->L, sc, &hmean, &err) == 0, "%s", err.msg);
+    double ga = b->eval ? 1.0 : (double)b->ga;
+    double ours = (double)(float)(o0.total - b->ent_coef * hmean / ga);
+    /* magnitude for the tolerance: scale · agg(|ℓ| + β|kl| + c_H·H) */
+    float *mag = malloc((n ? n : 1) * sizeof *mag);
+    double klsum = 0, klmag = 0, gmax = 0, near = 0;
+    for (size_t k = 0; k < n; k++) {
+        float kv = 0;
+        if (m->ref) kv = grpo_kl(&c, m->logp[k], m->ref[k], NULL);
+        mag[k] = fabsf(tok[k]) + (float)(b->beta * fabsf(kv)) + (float)(b->ent_coef * m->ent[k]);
+        ntok += m->mask[k];
+        klsum += (double)kv * m->mask[k];
+        if (m->ref) {
+            double ax = fabs((double)m->ref[k] - m->logp[k]);
+            klmag += m->mask[k] * (exp(ax) + ax + 1);
+        }
+        near += m->mask[k] * near_kink(&c, m->logp[k], m->old[k], m->adv[k]);
+    }
+    double agg_mag = 0;
+    grpo_aggregate(&c, mag, m->mask, m->b, b->L, sc, &agg_mag, &err);
+    double want = num(json_object_get(mj, "loss"));
+    cmp(Q_LOSS, id, b->loss_type, ours, want, 1e-5 * fabs(want) + 2e-6 * o0.scale * agg_mag + 1e-12);
+    /* TRL's default use_bias_correction_kl=True (grpo_trainer.py:3102-3105): per_token_kl × coef_1.
+     * We have no switch for it; check that TRL's loss then equals our pieces recombined as
+     * agg(ℓ + β·kl·r)·scale − entropy term, and measure how far our loss is from it. */
+    json_t *bcj = json_object_get(mj, "loss_bias_correction_kl");
+    if (m->ref && json_is_number(bcj)) {
+        float *x = malloc((n ? n : 1) * sizeof *x);
+        for (size_t k = 0; k < n; k++) {
+            float r = c.on_policy ? 1.0f : expf(m->logp[k] - m->old[k]);
+            float kv = grpo_kl(&c, m->logp[k], m->ref[k], NULL);
+            x[k] = tok[k] + (float)b->beta * (kv * r);
+        }
+        double a = 0, bc = num(bcj);
+        grpo_config cx = c0;
+        cx.kl_coef = 0;
+        grpo_aggregate(&cx, x, m->mask, m->b, b->L, sc, &a, &err);
+        double recomb = (double)(float)(a * o0.scale - b->ent_coef * hmean / ga);
+        double tolb = 1e-5 * fabs(bc) + 4e-6 * o0.scale * agg_mag + 1e-12;
+        cmp(Q_BC, id, "TRL default loss", recomb, bc, tolb + 1e-5 * fabs(recomb - ours));
+        bias_kl.micro++;
+        double e = fabs(ours - bc);
+        if (e > 1e-5 * fabs(bc) + 2e-6 * o0.scale * agg_mag + 1e-12) bias_kl.differ++;
+        if (fabs(bc) > 0 && e / fabs(bc) > bias_kl.max_rel) bias_kl.max_rel = e / fabs(bc);
+        free(x);
+    }
+    if (b->ent_coef != 0) { /* the built-in combination: measured, not failed */
+        double e = fabs(o.total - want);
+        ent_conv.micro++;
+        if (e > 1e-5 * fabs(want) + 2e-6 * o0.scale * agg_mag + 1e-12) ent_conv.differ++;
+        if (e > ent_conv.max_abs) ent_conv.max_abs = e;
+    }
+    /* gradient */
+    float *want_g = farr(mj, "grad", n);
+    CHECK(want_g != NULL, "batch %ld: grad missing", id);
+    for (size_t k = 0; want_g && k < n; k++)
+        if (fabs(want_g[k]) > gmax) gmax = fabs(want_g[k]);
+    for (size_t k = 0; want_g && k < n; k++)
+        if (!near_kink(&c, m->logp[k], m->old[k], m->adv[k]))
+            cmp(Q_GRAD, id, "dloss/dlogp", grad[k], want_g[k], 1e-5 * fabs(want_g[k]) + 1e-6 * gmax + 1e-12);
+    /* clip metrics (TRL: masked mean / max(Σm, 1)). TRL's global_masked_mean takes any [b][1]
+     * tensor for a sequence-level one (grpo_trainer.py:3259-3265): with a completion width of 1 it
+     * sums WITHOUT the mask and divides by b, so its logged metrics are not masked means there. */
+    if (b->L == 1 && ntok < (double)m->b) {
+        n_width1++;
+        free(grad), free(tok), free(mag), free(want_g);
+        return o0.scale * agg_mag;
+    }
+    double den = ntok > 1 ? ntok : 1, ctol = (near + 1e-6) / den + 1e-6;
+    double lo = num(json_object_get(mj, "clip_low")), hi = num(json_object_get(mj, "clip_high"));
+    double reg = num(json_object_get(mj, "clip_region"));
+    cmp(Q_CLIP, id, "low_mean", o0.trl_clip_low, lo, ctol);
+    cmp(Q_CLIP, id, "high_mean", o0.trl_clip_high, hi, ctol);
+    cmp(Q_CLIP, id, "region_mean", (double)o0.trl_clip_low + o0.trl_clip_high, reg, ctol + 1e-7);
+    if (m->ref) {
+        double kw = num(json_object_get(mj, "kl"));
+        cmp(Q_KL, id, "k3 mean", (float)(klsum / den), kw, 1e-5 * fabs(kw) + 8 * U32 * klmag / den);
+    }
+    double ew = num(json_object_get(mj, "entropy"));
+    cmp(Q_ENTM, id, "entropy mean", hmean, ew, 2e-7 * fabs(ew) + 1e-7);
+    free(grad), free(tok), free(mag), free(want_g);
+    return o0.scale * agg_mag;
+}
+
+static void check_loss(const tb *b, long id, json_t *r) {
+    json_t *micro = json_object_get(r, "micro");
+    size_t nm = json_array_size(micro);
+    CHECK(nm == (b->eval ? 1 : b->ga), "batch %ld: %zu micro-batches, GA %zu", id, nm, b->ga);
+    grpo_scope_info sc = {.ga = b->eval ? 1 : b->ga, .mini_rows = b->B, .global_tokens = b->num_items,
+                          .global_seqs = (double)b->B};
+    double tok = 0;
+    for (size_t k = 0; k < b->B * b->L; k++) tok += b->mask[k];
+    CHECK(tok == b->num_items, "batch %ld: Σ mask %g, TRL num_items_in_batch %g", id, tok, b->num_items);
+    grpo_micro *mbs = calloc(nm ? nm : 1, sizeof *mbs);
+    mbuf *bufs = calloc(nm ? nm : 1, sizeof *bufs);
+    double trl_sum = 0, ent_part = 0, mag = 0;
+    for (size_t j = 0; j < nm; j++) {
+        json_t *mj = json_array_get(micro, j), *rows = json_object_get(mj, "rows");
+        size_t nb = json_array_size(rows), *ri = malloc((nb ? nb : 1) * sizeof *ri);
+        for (size_t q = 0; q < nb; q++) ri[q] = (size_t)json_integer_value(json_array_get(rows, q));
+        mbuf_make(b, ri, nb, &bufs[j]);
+        free(ri);
+        mag += check_micro(b, id, mj, &sc, &bufs[j]);
+        trl_sum += num(json_object_get(mj, "loss"));
+        /* the TRL 1.16 entropy term of this micro-batch, from our token mean */
+        grpo_config cb = cfg_of(b);
+        svs_err err = {{0}};
+        double h = 0;
+        grpo_config_set(&cb, "loss_agg_mode=trl-bnpo", &err);
+        grpo_aggregate(&cb, bufs[j].ent, bufs[j].mask, nb, b->L, &sc, &h, &err);
+        ent_part += b->ent_coef * h / (double)sc.ga;
+        mbs[j] = (grpo_micro){.B = nb, .L = b->L, .logp = bufs[j].logp, .old = bufs[j].old, .ref = bufs[j].ref,
+                              .adv = bufs[j].adv, .mask = bufs[j].mask, .entropy = bufs[j].ent};
+    }
+    if (!b->eval) { /* grpo_minibatch_loss derives GA = #micro, N_tok = Σ mask (= num_items_in_batch) */
+        grpo_config c0 = cfg_of(b);
+        c0.entropy_coef = 0;
+        double total = 0;
+        svs_err err = {{0}};
+        CHECK(grpo_minibatch_loss(&c0, mbs, nm, 0, 0, &total, NULL, &err) == 0, "%s", err.msg);
+        cmp(Q_MINI, id, b->loss_type, total - ent_part, trl_sum, 1e-5 * fabs(trl_sum) + 2e-6 * mag + 1e-12);
+    }
+    for (size_t j = 0; j < nm; j++) mbuf_free(&bufs[j]);
+    free(bufs), free(mbs);
+}
+
+static void check_logits(const tb *b, long id, json_t *r) {
+    size_t n = b->B * b->L;
+    grpo_config c = cfg_of(b);
+    float *lp = farr(r, "logprob", n), *ent = farr(r, "entropy_logits", n);
+    CHECK(lp && ent, "batch %ld: logprob/entropy missing", id);
+    for (size_t k = 0; lp && ent && k < n; k++) {
+        const float *z = b->logits + k * b->V;
+        double zmax = 0;
+        for (size_t j = 0; j < b->V; j++) zmax = fmax(zmax, fabs(z[j] / b->T));
+        float ol, oh;
+        svs_err err = {{0}};
+        CHECK(grpo_logprob(&c, z, b->V, (size_t)b->labels[k], &ol, NULL, &err) == 0, "%s", err.msg);
+        CHECK(grpo_entropy(&c, z, b->V, &oh, NULL, &err) == 0, "%s", err.msg);
+        cmp(Q_LOGP, id, "logp", ol, lp[k], 2e-6 * fabs(lp[k]) + 16 * U32 * (zmax + 1));
+        cmp(Q_ENT, id, "H", oh, ent[k], 2e-6 * fabs(ent[k]) + 16 * U32 * (zmax + 1));
+    }
+    free(lp), free(ent);
+}
+
+static void count_coverage(const tb *b) {
+    static const char *T[] = {"grpo", "bnpo", "dr_grpo", "dapo"}, *S[] = {"group", "batch", "none"};
+    for (int i = 0; i < 4; i++) n_types[i] += !strcmp(b->loss_type, T[i]);
+    for (int i = 0; i < 3; i++) n_scale[i] += !strcmp(b->scale, S[i]);
+    n_beta += b->beta != 0, n_delta += b->delta > 0, n_epsh += b->eps_high != b->eps_low;
+    n_onpol += b->on_policy, n_single += b->G == 1, n_ent += b->ent_coef != 0, n_multi += !b->eval && b->ga > 1;
+    int empty = 0, equal = 0;
+    for (size_t i = 0; i < b->B; i++) {
+        double s = 0;
+        for (size_t t = 0; t < b->L; t++) s += b->mask[i * b->L + t];
+        empty |= s == 0;
+        if (i % b->G == 0 && b->G > 1) {
+            int eq = 1;
+            for (size_t j = i; j < i + b->G; j++) eq &= b->scores[j] == b->scores[i];
+            equal |= eq;
+        }
+    }
+    n_empty += empty, n_equal += equal;
+}
+
+static void check_batch(json_t *r, long id) {
+    tb b = {0};
+    if (tb_load(&b, r) == 0) {
+        count_coverage(&b);
+        check_adv(&b, id);
+        check_loss(&b, id, r);
+        check_logits(&b, id, r);
+    }
+    tb_free(&b);
+}
+
+int main(void) {
+    FILE *f = fopen("golden/grpo_trl.jsonl", "r");
+    CHECK(f != NULL, "cannot open golden/grpo_trl.jsonl (golden/gen_grpo_trl.py)");
+    if (!f) return test_summary();
+    char *line = NULL;
+    size_t cap = 0;
+    long batches = 0;
+    char version[64] = "?";
+    while (getline(&line, &cap, f) > 0) {
+        json_error_t je;
+        json_t *r = json_loads(line, 0, &je);
+        CHECK(r != NULL, "golden line: %s", je.text);
+        if (!r) continue;
+        if (json_is_true(json_object_get(r, "header")))
+            snprintf(version, sizeof version, "%s", json_string_value(json_object_get(r, "trl")));
+        else
+            check_batch(r, ++batches);
+        json_decref(r);
+    }
+    free(line);
+    fclose(f);
+    CHECK(batches >= 100, "expected >= 100 TRL golden batches, read %ld", batches);
+    /* every switch combination the brief asks for must be present in the golden */
+    for (int i = 0; i < 4; i++) CHECK(n_types[i] >= 10, "loss type %d: only %ld batches", i, n_types[i]);
+    for (int i = 0; i < 3; i++) CHECK(n_scale[i] >= 10, "scale_rewards %d: only %ld batches", i, n_scale[i]);
+    CHECK(n_beta >= 10 && n_delta >= 5 && n_epsh >= 10 && n_onpol >= 10 && n_single >= 5 && n_empty >= 5 &&
+              n_equal >= 5 && n_ent >= 5 && n_multi >= 10,
+          "coverage: beta %ld delta %ld eps_high %ld on-policy %ld singleton %ld empty-row %ld all-equal %ld "
+          "entropy %ld multi-micro %ld", n_beta, n_delta, n_epsh, n_onpol, n_single, n_empty, n_equal, n_ent, n_multi);
+    printf("REPORT grpo trl-%s coverage: %ld batches; grpo/bnpo/dr_grpo/dapo %ld/%ld/%ld/%ld; scale group/batch/none "
+           "%ld/%ld/%ld; beta>0 %ld; delta %ld; eps_high!=eps %ld; on-policy %ld; singleton %ld; empty rows %ld; "
+           "all-equal groups %ld; entropy_coef>0 %ld; GA>1 %ld\n", version, batches, n_types[0], n_types[1],
+           n_types[2], n_types[3], n_scale[0], n_scale[1], n_scale[2], n_beta, n_delta, n_epsh, n_onpol, n_single,
+           n_empty, n_equal, n_ent, n_multi);
+    for (int q = 0; q < Q_COUNT; q++)
+        printf("REPORT grpo trl-%s %-15s %7ld values, max abs err %.3g, max rel err %.3g (|TRL| >= 1e-3)\n", version,
+               QN[q], st[q].n, st[q].abs, st[q].rel);
+    printf("REPORT grpo trl-%s metrics not compared in %ld micro-batches of width 1 with masked rows (TRL "
+           "logs unmasked means there)\n", version, n_width1);
+    printf("REPORT grpo trl-%s use_bias_correction_kl=True (TRL default, no switch here): our loss differs in %ld "
+           "of %ld micro-batches with beta > 0 (max rel %.3g); TRL's value = our agg(l + beta*kl*r) in all\n",
+           version, bias_kl.differ, bias_kl.micro, bias_kl.max_rel);
+    printf("REPORT grpo trl-%s entropy convention: grpo_micro_loss with entropy_coef (H aggregated like the loss) "
+           "differs from TRL's per-token mean / GA in %ld of %ld micro-batches (max abs %.3g); see header\n",
+           version, ent_conv.differ, ent_conv.micro, ent_conv.max_abs);
+    return test_summary();
+}
