@@ -1,6 +1,8 @@
 /* rl_svs.c — one SvS training step (rl_svs.h; spec/svs-algorithm.md §2.13). */
 #include "rl_svs.h"
 
+#include "rl_svs_trace.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +101,8 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
     int64_t *uid = NULL;
     float *score = NULL, *amask = NULL;
     int *rows = NULL;
+    json_t *trace = so->trace ? json_array() : NULL; /* --trace: the step's lines */
+    if (so->trace && !trace) { svs_errf(err, "out of memory"); goto done; }
     if (!p0 || !pl0 || !g0 || !rw0 || !len0 || !txt0) { svs_errf(err, "out of memory"); goto done; }
 
     /* 1. OQA: n samples per problem, rewards against the gold answer */
@@ -130,6 +134,7 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
 
     /* 2. selection; 3. synthesis prompts of the seeds, VPS-len filter (ntok(chat(P)) <= LP) */
     if (svs_select(cfg, (size_t)B, rw0, &sel, err)) goto done;
+    if (trace && rl_trace_oqa(trace, step, problems, B, n, rw0, &sel, err)) goto done;
     kept = calloc(sel.n_seeds + 1, sizeof *kept);
     kid = calloc(sel.n_seeds + 1, sizeof *kid);
     if (!kept || !kid) { svs_errf(err, "out of memory"); goto done; }
@@ -147,6 +152,7 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
             kept[n_kept++] = r;
         }
         svs_buf_free(&user);
+        if (trace && rl_trace_seed(trace, step, s, r, fits, txt0[r], err)) goto done;
     }
 
     /* 4. n synthesis samples per kept seed (interleaved: seed k's rows are adjacent) */
@@ -175,6 +181,8 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
             } else if (tok_decode(tok, g1[r].ids, (size_t)g1[r].n, 1, &text, &tl, err)) goto done;
             svs_extract_result ex;
             int xrc = svs_extract(cfg, xs, text, tl, ntok_cb, &nc, &ex, err);
+            if (!xrc && trace)
+                xrc = rl_trace_synthesis(trace, step, r / n, r % n, text, ex.valid, ex.problem, ex.problem_len, err);
             free(text);
             if (xrc) goto done;
             valid[r] = ex.valid;
@@ -221,6 +229,7 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
     svs_step_in in = {(size_t)B, rw0, len0, (size_t)n_kept, kept, valid, len1, rw2, len2};
     if (svs_batch_assemble(cfg, &in, r2q_rng, &bt, err)) goto done;
     if (svs_step_metrics(cfg, &in, &bt, &out->sm, err)) goto done;
+    if (trace && rl_trace_batch(trace, step, &bt, err)) goto done;
     out->exit = bt.exit;
     out->trained = bt.train;
     out->n_rows = bt.n_rows;
@@ -271,8 +280,11 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
     if (rl_update(m, o, &ro, rows, R, o->mini_problems * n, step, &out->rl, err)) goto done;
     out->rl.t_reward += t3 - t2;
     out->rl.t_step = now_s() - t0;
+    if (trace && rl_trace_update(trace, step, &out->rl, err)) goto done;
     rc = 0;
 done:
+    if (!rc && trace && rl_trace_write(so->trace, trace, err)) rc = -1;
+    json_decref(trace);
     if (!out->rl.t_step) out->rl.t_step = now_s() - t0;
     for (int r = 0; r < R0 && txt0; r++) free(txt0[r]);
     free(txt0);

@@ -8,6 +8,8 @@
 #ifndef SVS_RL_SVS_H
 #define SVS_RL_SVS_H
 
+#include <stdio.h>
+
 #include "rl_loop.h"
 #include "svs.h"
 #include "tokenizer/tok_chat.h"
@@ -18,6 +20,7 @@ typedef struct rl_svs_opts {
     size_t tpl_len;
     tok_chat_template chat;
     int test_synth;          /* TESTS ONLY (--svs-test-synth): see rl_svs.c */
+    FILE *trace;             /* when set: the step's trace as JSONL (rl_svs_trace.c, --trace) */
 } rl_svs_opts;
 
 typedef struct rl_svs_out {

@@ -31,8 +31,20 @@ static const char RL_HELP[] =
     "  --max-new-tokens L   (default 256)\n"
     "  --mini-batch-problems M  problems per optimizer step (default B)\n"
     "  --micro-batch-rows R responses per micro-batch (default 8)\n"
+    "  --micro-batch-tokens N  verl's use_dynamic_bsz: micro-batches of at most N prompt + response tokens,\n"
+    "                       by verl's Karmarkar-Karp balanced partition (ppo_max_token_len_per_gpu; 0 = off,\n"
+    "                       fixed --micro-batch-rows); each micro-batch loss x rows/mini-batch rows\n"
+    "  --micro-batch-balance B  verl (default: verl 0.9.1, workload-balanced, budget kept) | lengths\n"
+    "                       (the SvS fork's older verl: one balanced partition of the token counts)\n"
+    "  --max-gen-batches K  DAPO dynamic sampling (--mode rlvr): filter each generation batch with the\n"
+    "                       preset's group filter and sample more until --batch-problems groups are kept;\n"
+    "                       at most K batches (more is an error, as in verl), 0 = no limit; default off\n"
+    "                       (the filter drops groups without refill)\n"
+    "  --gen-batch-problems G  problems per generation batch with --max-gen-batches (default B)\n"
     "  --preset P           GRPO preset (default verl-svs): see svs grpo --show\n"
-    "  --set NAME=VALUE     override one GRPO switch (repeatable), e.g. filter=none\n"
+    "  --set NAME=VALUE     override one GRPO switch (repeatable), e.g. filter=none; DAPO overlong\n"
+    "                       shaping: overlong=1 overlong_buffer=L overlong_factor=F (--mode rlvr;\n"
+    "                       overlong_max_len defaults to --max-new-tokens)\n"
     "  --lr X               base learning rate (default: the preset's)\n"
     "  --temperature T      sampling and log-prob temperature (default 1.0)\n"
     "  --seed S             sampling seed (default 0)\n"
@@ -53,6 +65,9 @@ static const char RL_HELP[] =
     "  --world-size W       emulated world size for the faithful tail truncation (Q11, default 1)\n"
     "  --r2q-ratio X        fraction of VPS rows kept (default 1)\n"
     "  --max-skips K        give up after K consecutive skipped steps (default 100)\n"
+    "  --trace FILE         JSONL trace of every stage of each step: rewards, seeds, synthesis texts,\n"
+    "                       extracted problems, solve counts, synthesis rewards, batch rows, loss\n"
+    "                       (docs/rl.md \"The step trace\")\n"
     "  --svs-test-synth     TESTS ONLY: synthesis texts derived from the sampled ids (a ```text problem)\n"
     CLI_BACKEND_HELP;
 
@@ -108,6 +123,7 @@ static int svs_loop(model *m, const tok_tokenizer *tok, const rl_opts *o, const 
             json_object_set_new(j, "actor/grad_norm", json_real(mt->grad_norm));
             json_object_set_new(j, "actor/lr", json_real(mt->lr));
             json_object_set_new(j, "optim_steps", json_integer(mt->optim_steps));
+            json_object_set_new(j, "actor/micro_batches", json_integer(mt->micro_batches));
         }
         json_object_set_new(j, "response_length/mean", json_real(mt->resp_len_mean));
         json_object_set_new(j, "response_length/max", json_real(mt->resp_len_max));
@@ -156,10 +172,11 @@ int cmd_rl(int argc, char **argv) {
     const char *sets[32];
     int n_sets = 0, resume = 0;
     long long steps = -1, total = -1, B = 4, n = 8, max_new = 256, mini = -1, micro = 8, seed = 0;
-    long long init_seed = 0, save_every = 1;
+    long long init_seed = 0, save_every = 1, micro_tokens = 0, max_gen = -1, gen_problems = -1;
+    const char *micro_balance = "verl";
     double lr = -1, temperature = 1.0;
     cli_backend_opts backend = {0};
-    const char *synth_prompt = NULL;
+    const char *synth_prompt = NULL, *trace_path = NULL;
     int faithful = 0, test_synth = 0;
     long long max_prompt = 4096, world = 1, max_skips = 100;
     double under_lo = 0.125, under_hi = 0.5, synth_lo = 0.125, synth_hi = 0.625, r2q = 1.0;
@@ -189,12 +206,17 @@ int cmd_rl(int argc, char **argv) {
         else if (!strcmp(a, "--max-new-tokens")) max_new = cli_int(a, cli_value(argc, argv, &i), 1, 1 << 20);
         else if (!strcmp(a, "--mini-batch-problems")) mini = cli_int(a, cli_value(argc, argv, &i), 1, 1 << 20);
         else if (!strcmp(a, "--micro-batch-rows")) micro = cli_int(a, cli_value(argc, argv, &i), 1, 1 << 20);
+        else if (!strcmp(a, "--micro-batch-tokens")) micro_tokens = cli_int(a, cli_value(argc, argv, &i), 0, 1 << 30);
+        else if (!strcmp(a, "--micro-batch-balance")) micro_balance = cli_value(argc, argv, &i);
+        else if (!strcmp(a, "--max-gen-batches")) max_gen = cli_int(a, cli_value(argc, argv, &i), 0, 1 << 20);
+        else if (!strcmp(a, "--gen-batch-problems")) gen_problems = cli_int(a, cli_value(argc, argv, &i), 1, 1 << 20);
         else if (!strcmp(a, "--seed")) seed = cli_int(a, cli_value(argc, argv, &i), 0, INT64_MAX);
         else if (!strcmp(a, "--save-every")) save_every = cli_int(a, cli_value(argc, argv, &i), 1, 1 << 30);
         else if (!strcmp(a, "--lr")) lr = cli_double(a, cli_value(argc, argv, &i));
         else if (!strcmp(a, "--temperature")) temperature = cli_double(a, cli_value(argc, argv, &i));
         else if (!strcmp(a, "--faithful")) faithful = 1;
         else if (!strcmp(a, "--svs-test-synth")) test_synth = 1;
+        else if (!strcmp(a, "--trace")) trace_path = cli_value(argc, argv, &i);
         else if (!strcmp(a, "--synthesis-prompt")) synth_prompt = cli_value(argc, argv, &i);
         else if (!strcmp(a, "--under-lower")) under_lo = cli_double(a, cli_value(argc, argv, &i));
         else if (!strcmp(a, "--under-upper")) under_hi = cli_double(a, cli_value(argc, argv, &i));
@@ -212,8 +234,8 @@ int cmd_rl(int argc, char **argv) {
     if (!mode || (strcmp(mode, "rlvr") && strcmp(mode, "svs")))
         cli_die("rl: --mode rlvr or --mode svs is required");
     int svs_mode = !strcmp(mode, "svs");
-    if (!svs_mode && (faithful || test_synth || synth_prompt))
-        cli_die("rl: --faithful, --synthesis-prompt and --svs-test-synth need --mode svs");
+    if (!svs_mode && (faithful || test_synth || synth_prompt || trace_path))
+        cli_die("rl: --faithful, --synthesis-prompt, --trace and --svs-test-synth need --mode svs");
     if (!model_path == !init_cfg) cli_die("rl: give one of --model PATH and --init-random CONFIG.json");
     rl_svs_opts so = {0};
     char *tpl_text = NULL;
@@ -237,6 +259,7 @@ int cmd_rl(int argc, char **argv) {
             cli_die("rl: the stage temperatures must be > 0");
         if (svs_config_validate(&so.cfg, &e)) cli_die("SvS config: %s", e.msg);
         so.test_synth = test_synth;
+        if (trace_path && !(so.trace = fopen(trace_path, "w"))) cli_die("option --trace: cannot create %s", trace_path);
         char tp[4096];
         if (!synth_prompt) {
             if (faithful) {
@@ -260,7 +283,22 @@ int cmd_rl(int argc, char **argv) {
         if (grpo_config_set(&o.cfg, sets[i], &err)) cli_die("option --set: %s", err.msg);
     if (lr >= 0) o.cfg.lr = lr;
     o.cfg.temperature = temperature;
+    /* DAPO overlong shaping: L_max is data.max_response_length in verl (reward_manager/dapo.py
+     * max_resp_len), i.e. --max-new-tokens, unless overlong_max_len is given explicitly */
+    int explicit_max_len = 0;
+    for (int i = 0; i < n_sets; i++) explicit_max_len |= !strncmp(sets[i], "overlong_max_len=", 17);
+    if (o.cfg.overlong == 1 && !explicit_max_len) o.cfg.overlong_max_len = (double)max_new;
     if (grpo_config_validate(&o.cfg, &err)) cli_die("GRPO config: %s", err.msg);
+    if (o.cfg.overlong == 1 && !(o.cfg.overlong_buffer <= o.cfg.overlong_max_len))
+        cli_die("GRPO config: overlong_buffer %g exceeds the maximum response length %g: every response would be "
+                "penalized (e.g. --set overlong_buffer=%lld)", o.cfg.overlong_buffer, o.cfg.overlong_max_len,
+                max_new / 4 > 0 ? max_new / 4 : 1);
+    if (svs_mode && (max_gen >= 0 || o.cfg.overlong == 1))
+        cli_die("rl: --max-gen-batches and overlong shaping apply to --mode rlvr (SvS selects its own rows; "
+                "use --set overlong=0)");
+    if (gen_problems > 0 && max_gen < 0) cli_die("rl: --gen-batch-problems needs --max-gen-batches");
+    if (strcmp(micro_balance, "verl") && strcmp(micro_balance, "lengths"))
+        cli_die("option --micro-batch-balance: expected verl or lengths, got \"%s\"", micro_balance);
     if (!strcmp(reward, "verify")) o.reward = RL_REWARD_VERIFY;
     else if (!strcmp(reward, "test-even")) o.reward = RL_REWARD_TEST_EVEN;
     else cli_die("option --reward: expected verify or test-even, got \"%s\"", reward);
@@ -297,6 +335,17 @@ int cmd_rl(int argc, char **argv) {
     o.temperature = (float)temperature;
     o.mini_problems = (int)mini;
     o.micro_rows = (int)micro;
+    o.micro_tokens = (long)micro_tokens;
+    o.micro_balance = strcmp(micro_balance, "lengths") ? RL_MICRO_VERL : RL_MICRO_LENGTHS;
+    o.max_gen_batches = (int)max_gen;
+    o.gen_problems = (int)(gen_problems > 0 ? gen_problems : B);
+    if (micro_tokens > 0) { /* verl: assert max_token_len >= max_seq_len (prompt + response width) */
+        int longest = 0;
+        for (size_t i = 0; i < ds.n; i++) if (ds.p[i].n_ids > longest) longest = ds.p[i].n_ids;
+        if (micro_tokens < longest + max_new)
+            cli_die("option --micro-batch-tokens: %lld is below the longest prompt (%d tokens) + --max-new-tokens "
+                    "(%lld): a row might not fit a micro-batch", micro_tokens, longest, max_new);
+    }
     o.stop_ids = stop;
     o.n_stop_ids = n_stop;
     o.total_steps = (long)total;
@@ -320,13 +369,14 @@ int cmd_rl(int argc, char **argv) {
         int rc = svs_loop(m, tok, &o, &so, &ds, batch, (int)B, steps, save_every, out, mf, mpath, &st, max_skips);
         fclose(mf);
         free(tpl_text);
+        if (so.trace && fclose(so.trace)) cli_die("option --trace: write error on %s", trace_path);
         if (rc) return rc;
         goto finish;
     }
     for (long step = st.step + 1; step <= steps; step++) {
-        for (int i = 0; i < B; i++) batch[i] = &ds.p[(st.data_pos + i) % (long)ds.n];
         rl_metrics mt;
-        if (rl_step(m, tok, &o, batch, (int)B, step, &st.rng, &mt, &err)) cli_die("step %ld: %s", step, err.msg);
+        if (rl_step(m, tok, &o, &ds, st.data_pos, (int)B, step, &st.rng, &mt, &err))
+            cli_die("step %ld: %s", step, err.msg);
         json_t *j = json_object();
         json_object_set_new(j, "step", json_integer(step));
         json_object_set_new(j, "critic/OQA-reward", json_real(mt.reward_mean));
@@ -340,6 +390,15 @@ int cmd_rl(int argc, char **argv) {
         json_object_set_new(j, "actor/grad_norm", json_real(mt.grad_norm));
         json_object_set_new(j, "actor/lr", json_real(mt.lr));
         json_object_set_new(j, "optim_steps", json_integer(mt.optim_steps));
+        json_object_set_new(j, "actor/micro_batches", json_integer(mt.micro_batches));
+        if (o.max_gen_batches >= 0) { /* DAPO dynamic sampling */
+            json_object_set_new(j, "train/num_gen_batches", json_integer(mt.gen_batches));
+            json_object_set_new(j, "train/kept_groups", json_integer(mt.kept_groups));
+        }
+        if (o.cfg.overlong == 1) {
+            json_object_set_new(j, "dapo/overlong_penalty_mean", json_real(mt.overlong_mean));
+            json_object_set_new(j, "dapo/overlong_frac", json_real(mt.overlong_frac));
+        }
         json_object_set_new(j, "response_length/mean", json_real(mt.resp_len_mean));
         json_object_set_new(j, "response_length/max", json_real(mt.resp_len_max));
         json_object_set_new(j, "response_length/clip_ratio", json_real(mt.resp_clip_ratio));
@@ -357,7 +416,7 @@ int cmd_rl(int argc, char **argv) {
         free(s);
         st.metrics_bytes = ftell(mf);
         st.step = step;
-        st.data_pos = (st.data_pos + B) % (long)ds.n;
+        st.data_pos = (st.data_pos + mt.problems_used) % (long)ds.n;
         fprintf(stderr, "\rstep %ld/%lld  reward %.3f  entropy %.3f  clip %.3f  kl %.2e  gnorm %.3f  len %.1f  "
                 "%.0f tok/s  gen %.2fs upd %.2fs", step, steps, mt.reward_mean, mt.entropy, mt.pg_clipfrac,
                 mt.ppo_kl, mt.grad_norm, mt.resp_len_mean, mt.t_gen > 0 ? mt.gen_tokens / mt.t_gen : 0,
