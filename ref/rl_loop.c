@@ -112,7 +112,15 @@ static int old_logprobs(model *m, const rl_opts *o, const rl_rows *ro, rl_metric
         free(tg);
         if (frc) return -1;
     }
-    for (size_t i = 0; i < (size_t)ro->R * Lr; i++) { es += (double)ro->ent[i] * ro->mask[i]; em += ro->mask[i]; }
+    /* actor/entropy = token-mean of H over the metric mask. Default: each row's own mask.
+     * Faithful SvS (spec/svs-algorithm.md Q1): verl averages over the stale seed mask m_s, and
+     * with remove_padding the entropy of positions past a row's own end is 0, so
+     * H_metric = sum_t H_t [t < own] m_s(t) / sum_t m_s(t). */
+    for (size_t i = 0; i < (size_t)ro->R * Lr; i++) {
+        double w = ro->ent_mask ? ro->ent_mask[i] : ro->mask[i];
+        es += (double)ro->ent[i] * ro->mask[i] * w;
+        em += w;
+    }
     out->entropy = em > 0 ? es / em : 0.0;
     return 0;
 }

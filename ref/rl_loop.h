@@ -70,6 +70,8 @@ typedef struct rl_rows {
     int *plen, *rlen;
     int32_t *resp;          /* [R, Lr] */
     float *mask, *old, *adv, *ent; /* [R, Lr] */
+    const float *ent_mask;  /* [R, Lr] mask of the actor/entropy metric; NULL = mask. SvS
+                             * faithful (Q1): the stale (seed) mask, see old_logprobs */
 } rl_rows;
 
 /* Steps 4–5 of rl_step on prepared rows: old log-probs and entropy of all R rows (no grad),

@@ -274,6 +274,7 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
         score[i] = w->reward;
         rows[i] = i;
     }
+    if (cfg->faithful) ro.ent_mask = amask; /* Q1: the metric also uses the stale mask */
     grpo_adv_info info;
     if (grpo_advantages_tokens(&o->cfg, (size_t)R, (size_t)Lr, uid, score, amask, ro.adv, &info, err)) goto done;
     double t3 = now_s();

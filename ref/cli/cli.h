@@ -61,6 +61,8 @@ int cmd_score(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_grpo(int argc, char **argv);
 int cmd_train(int argc, char **argv);
-int cmd_rl(int argc, char **argv); int cmd_eval(int argc, char **argv);
+int cmd_rl(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

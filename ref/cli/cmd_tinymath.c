@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../svs.h"
 #include "../tinymath.h"
 #include "cli.h"
 
 static const char *HELP =
     "usage: svs tinymath --split train|rl|eval --count N --seed S [--difficulty D]\n"
-    "                    [--families a,b,c] [--format problems|sft|synthesis]\n\n"
+    "                    [--families a,b,c] [--format problems|sft|synthesis|synthesis-sft]\n"
+    "                    [--synthesis-prompt FILE]\n\n"
     "Generates the tiny-math world: small math problems with exact answers and worked solutions\n"
     "ending in \\boxed{ANSWER}, one JSON object per line on stdout (data/tiny/README.md).\n\n"
     "  --split NAME       train, rl or eval. A question belongs to one split only (by a hash of\n"
@@ -27,22 +29,28 @@ static const char *HELP =
     "                     sft: {\"prompt\": question + math instruction, \"response\": solution}\n"
     "                     synthesis: {\"solution\", \"target\", \"answer\"}: target is a synthesis\n"
     "                       response holding a different problem with the same answer in a\n"
-    "                       ```text block (spec/svs-algorithm.md §9)\n";
+    "                       ```text block (spec/svs-algorithm.md §9)\n"
+    "                     synthesis-sft: {\"prompt\": the synthesis template with {REPLACE} = the\n"
+    "                       solution, \"response\": target}: SFT pairs that teach synthesis\n"
+    "  --synthesis-prompt FILE  template for synthesis-sft (default\n"
+    "                     data/prompts/synthesis_default.txt); use the same file in svs rl --mode svs\n";
 
-typedef enum { FMT_PROBLEMS, FMT_SFT, FMT_SYNTHESIS } out_format;
+typedef enum { FMT_PROBLEMS, FMT_SFT, FMT_SYNTHESIS, FMT_SYNTHESIS_SFT } out_format;
 
 typedef struct {
     int split, difficulty;
     long long count, seed;
     unsigned families;
     out_format format;
+    const char *synthesis_prompt; /* template path for synthesis-sft */
 } tm_opts;
 
 static out_format parse_format(const char *s) {
     if (!strcmp(s, "problems")) return FMT_PROBLEMS;
     if (!strcmp(s, "sft")) return FMT_SFT;
     if (!strcmp(s, "synthesis")) return FMT_SYNTHESIS;
-    cli_die("tinymath: --format must be problems, sft or synthesis, not \"%s\"", s);
+    if (!strcmp(s, "synthesis-sft")) return FMT_SYNTHESIS_SFT;
+    cli_die("tinymath: --format must be problems, sft, synthesis or synthesis-sft, not \"%s\"", s);
 }
 
 static void parse_args(int argc, char **argv, tm_opts *o) {
@@ -63,10 +71,14 @@ static void parse_args(int argc, char **argv, tm_opts *o) {
             svs_err err = {{0}};
             if (tm_families_parse(cli_value(argc, argv, &i), &o->families, &err)) cli_die("tinymath: %s", err.msg);
         } else if (!strcmp(a, "--format")) o->format = parse_format(cli_value(argc, argv, &i));
+        else if (!strcmp(a, "--synthesis-prompt")) o->synthesis_prompt = cli_value(argc, argv, &i);
         else cli_die("tinymath: unknown option \"%s\" (svs tinymath --help)", a);
     }
     if (o->split < 0 || o->count < 0 || o->seed < 0)
         cli_die("tinymath: --split, --count and --seed are required (svs tinymath --help)");
+    if (o->synthesis_prompt && o->format != FMT_SYNTHESIS_SFT)
+        cli_die("tinymath: --synthesis-prompt needs --format synthesis-sft");
+    if (!o->synthesis_prompt) o->synthesis_prompt = "data/prompts/synthesis_default.txt";
 }
 
 static json_t *problem_json(const tm_problem *p) {
@@ -88,21 +100,43 @@ static json_t *synthesis_json(tm_gen *g, const tm_problem *p) {
     return json_pack("{s:s, s:s, s:s}", "solution", p->solution, "target", target, "answer", p->answer);
 }
 
+/* The user message the SvS step builds for this seed (svs_synthesis_prompt, spec §2.3) and
+ * the target response: exactly what `svs rl --mode svs` will show the model. */
+static json_t *synthesis_sft_json(tm_gen *g, const tm_problem *p, const char *tpl, size_t tpl_len) {
+    tm_problem d;
+    char target[TM_TARGET_MAX];
+    svs_err err = {{0}};
+    svs_buf prompt = {0};
+    if (tm_gen_synthesize(g, p, &d, target, sizeof target, &err) ||
+        svs_synthesis_prompt(tpl, tpl_len, p->solution, strlen(p->solution), &prompt, &err))
+        cli_die_err(&err);
+    json_t *j = json_pack("{s:s%, s:s}", "prompt", prompt.data, prompt.len, "response", target);
+    svs_buf_free(&prompt);
+    return j;
+}
+
 int cmd_tinymath(int argc, char **argv) {
     tm_opts o;
     parse_args(argc, argv, &o);
     tm_gen g;
     svs_err err = {{0}};
+    char *tpl = NULL;
+    size_t tpl_len = 0;
+    if (o.format == FMT_SYNTHESIS_SFT && svs_template_load(o.synthesis_prompt, &tpl, &tpl_len, &err))
+        cli_die("tinymath: option --synthesis-prompt: %s", err.msg);
     if (tm_gen_init(&g, (tm_split)o.split, (uint64_t)o.seed, o.difficulty, o.families, &err)) cli_die_err(&err);
     for (long long i = 0; i < o.count; i++) {
         tm_problem p;
         if (tm_gen_next(&g, &p, &err)) cli_die_err(&err);
-        json_t *j = o.format == FMT_PROBLEMS ? problem_json(&p) : o.format == FMT_SFT ? sft_json(&p)
-                                                                                    : synthesis_json(&g, &p);
+        json_t *j = o.format == FMT_PROBLEMS        ? problem_json(&p)
+                    : o.format == FMT_SFT         ? sft_json(&p)
+                    : o.format == FMT_SYNTHESIS   ? synthesis_json(&g, &p)
+                                                  : synthesis_sft_json(&g, &p, tpl, tpl_len);
         if (!j) cli_die("tinymath: out of memory");
         cli_print_json(j);
         json_decref(j);
     }
+    free(tpl);
     if (fflush(stdout)) cli_die("write error on stdout");
     return 0;
 }

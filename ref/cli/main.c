@@ -26,6 +26,7 @@ static const command COMMANDS[] = {
     {"train", cmd_train, "supervised fine-tuning / LM training from a checkpoint or from scratch (AdamW, fp32)"},
     {"rl", cmd_rl, "RLVR / SvS training with GRPO (--mode rlvr|svs; exact resume)"},
     {"eval", cmd_eval, "avg@n and pass@k of a model on a dataset, per data_source"},
+    {"report", cmd_report, "plots (SVG) and a summary table of svs rl metrics and svs eval results"},
 };
 
 static void usage(FILE *out) {
