@@ -156,7 +156,8 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
     }
 
     /* 4. n synthesis samples per kept seed (interleaved: seed k's rows are adjacent) */
-    R1 = n_kept * n;
+    int nv = svs_n_vps(cfg), ns = svs_n_spa(cfg);
+    R1 = n_kept * nv;
     if (R1) {
         p1 = calloc((size_t)R1, sizeof *p1);
         pl1 = calloc((size_t)R1, sizeof *pl1);
@@ -166,7 +167,7 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
         vrow = calloc((size_t)R1, sizeof *vrow);
         vid = calloc((size_t)R1, sizeof *vid);
         if (!p1 || !pl1 || !g1 || !len1 || !valid || !vrow || !vid) { svs_errf(err, "out of memory"); goto done; }
-        for (int r = 0; r < R1; r++) { p1[r] = kid[r / n].data; pl1[r] = (int)kid[r / n].len; }
+        for (int r = 0; r < R1; r++) { p1[r] = kid[r / nv].data; pl1[r] = (int)kid[r / nv].len; }
         if (gen_rows(m, o, p1, pl1, R1, cfg->vps_temperature, cfg->vps_top_p, rng, g1, err)) goto done;
         have1 = 1;
         /* 5. extraction (one state per run) + SPA length check; SPA prompt chat(q + MP) */
@@ -182,7 +183,7 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
             svs_extract_result ex;
             int xrc = svs_extract(cfg, xs, text, tl, ntok_cb, &nc, &ex, err);
             if (!xrc && trace)
-                xrc = rl_trace_synthesis(trace, step, r / n, r % n, text, ex.valid, ex.problem, ex.problem_len, err);
+                xrc = rl_trace_synthesis(trace, step, r / nv, r % nv, text, ex.valid, ex.problem, ex.problem_len, err);
             free(text);
             if (xrc) goto done;
             valid[r] = ex.valid;
@@ -199,7 +200,7 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
     }
 
     /* 6. n SPA samples per valid synthetic problem, graded against the ORIGINAL answer */
-    R2 = n_valid * n;
+    R2 = n_valid * ns;
     if (R2) {
         p2 = calloc((size_t)R2, sizeof *p2);
         pl2 = calloc((size_t)R2, sizeof *pl2);
@@ -207,12 +208,12 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
         len2 = calloc((size_t)R2, sizeof *len2);
         rw2 = calloc((size_t)R2, sizeof *rw2);
         if (!p2 || !pl2 || !g2 || !len2 || !rw2) { svs_errf(err, "out of memory"); goto done; }
-        for (int r = 0; r < R2; r++) { p2[r] = vid[r / n].data; pl2[r] = (int)vid[r / n].len; }
+        for (int r = 0; r < R2; r++) { p2[r] = vid[r / ns].data; pl2[r] = (int)vid[r / ns].len; }
         if (gen_rows(m, o, p2, pl2, R2, cfg->spa_temperature, cfg->spa_top_p, rng, g2, err)) goto done;
         have2 = 1;
         for (int r = 0; r < R2; r++) {
-            int v = r / n;
-            const rl_problem *orig = problems[kept[vrow[v] / n] / (size_t)n];
+            int v = r / ns;
+            const rl_problem *orig = problems[kept[vrow[v] / nv] / (size_t)n];
             char *text = NULL;
             size_t tl;
             if (tok_decode(tok, g2[r].ids, (size_t)g2[r].n, 1, &text, &tl, err)) goto done;

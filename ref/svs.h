@@ -40,7 +40,9 @@
 
 /* ---- configuration (spec §4; svs_select.c) ---------------------------------------------- */
 typedef struct svs_config {
-    int n;                  /* samples per prompt, OQA = VPS = SPA (8) */
+    int n;                  /* samples per problem in OQA (8; the official code: all stages) */
+    int n_vps;              /* synthesis samples per kept seed; 0 = n */
+    int n_spa;              /* solutions per synthetic problem; 0 = n (the reward band is on it) */
     double under_lo;        /* UL: under_performing_acc_lower, inclusive (0.125) */
     double under_hi;        /* UH: under_performing_acc_upper, inclusive (0.5) */
     double synth_lo;        /* SL: positive_synthesis_acc_lower, inclusive, on the count (0.125) */
@@ -56,6 +58,9 @@ typedef struct svs_config {
 } svs_config;
 
 void svs_config_default(svs_config *cfg);
+/* Samples per stage: the official code uses one n for all three; ours may differ per stage. */
+static inline int svs_n_vps(const svs_config *cfg) { return cfg->n_vps > 0 ? cfg->n_vps : cfg->n; }
+static inline int svs_n_spa(const svs_config *cfg) { return cfg->n_spa > 0 ? cfg->n_spa : cfg->n; }
 int svs_config_validate(const svs_config *cfg, svs_err *err);
 
 /* ---- selection (spec §2.1 step 8, §2.2; svs_select.c) ----------------------------------- */
@@ -160,7 +165,7 @@ void svs_drop_fence_tag(const char *s, size_t *start, size_t end);
 int svs_spa_count(int n, const float *spa_reward);
 /* 1 iff valid and n·SL <= cnt <= n·SH (both inclusive, on the count); else 0. */
 float svs_synthesis_reward(const svs_config *cfg, int valid, int cnt);
-/* For n_vps synthesis rows with valid[n_vps], and spa_reward[n_valid * n] (the SPA rows of
+/* For n_vps synthesis rows with valid[n_vps], and spa_reward[n_valid * n_spa] (the SPA rows of
  * the valid ones, in order): cnt[n_vps] (-1 for invalid rows) and reward[n_vps]. */
 int svs_shape_rewards(const svs_config *cfg, size_t n_vps, const int *valid, const float *spa_reward, int *cnt,
                       float *reward, svs_err *err);
@@ -175,17 +180,17 @@ typedef struct svs_step_in {
     const size_t *oqa_len;        /* [B*n] response lengths in tokens (incl. EOS) */
     size_t n_kept;                /* seeds kept by the VPS-len filter */
     const size_t *kept_seed_row;  /* [n_kept] OQA row of each kept seed, increasing */
-    const int *vps_valid;         /* [n_kept*n] extraction validity */
-    const size_t *vps_len;        /* [n_kept*n] */
-    const float *spa_reward;      /* [n_valid*n] graded against the ORIGINAL answer */
-    const size_t *spa_len;        /* [n_valid*n] */
+    const int *vps_valid;         /* [n_kept*n_vps] extraction validity (n_vps = svs_n_vps) */
+    const size_t *vps_len;        /* [n_kept*n_vps] */
+    const float *spa_reward;      /* [n_valid*n_spa] graded against the ORIGINAL answer */
+    const size_t *spa_len;        /* [n_valid*n_spa] */
 } svs_step_in;
 
 typedef enum svs_kind { SVS_KIND_OQA = 0, SVS_KIND_VPS = 1, SVS_KIND_SPA = 2 } svs_kind;
 
 typedef struct svs_row {
     svs_kind kind;
-    size_t index;     /* OQA: i*n+j; VPS: k*n+m (k = kept seed); SPA: v*n+k (v = valid VPS row) */
+    size_t index;     /* OQA: i*n+j; VPS: k*n_vps+m (k = kept seed); SPA: v*n_spa+k (v = valid VPS row) */
     int64_t uid;      /* group key: problem i; B + kept seed k; B + n_kept + valid row v */
     float reward;     /* 0/1 (VPS: the shaped synthesis reward) */
     size_t seed_row;  /* OQA row of the seed (VPS/SPA); the row itself (OQA) */
@@ -213,7 +218,7 @@ typedef struct svs_batch {
     size_t n_valid;       /* valid synthesis responses */
     size_t n_vps_all, n_vps_kept;  /* synthesis rows; of them in kept groups (before r2q) */
     size_t n_spa_all, n_spa_kept;  /* SPA rows; of them kept (0 < cnt < n) */
-    float *vps_reward;    /* [n_kept*n] shaped synthesis rewards */
+    float *vps_reward;    /* [n_kept*n_vps] shaped synthesis rewards */
     int *vps_cnt;         /* [n_kept*n] SPA counts (-1 = invalid) */
 } svs_batch;
 

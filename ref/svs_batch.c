@@ -72,12 +72,13 @@ static size_t adv_len(const svs_config *cfg, const svs_step_in *in, size_t seed_
  * 0 < mean < 1, like OQA and SPA. */
 static int keep_vps_group(const svs_config *cfg, const float *reward) {
     int ones = 0;
-    for (int m = 0; m < cfg->n; m++) ones += reward[m] > 0.0f;
-    return cfg->faithful ? ones > 0 : (ones > 0 && ones < cfg->n);
+    int n = svs_n_vps(cfg);
+    for (int m = 0; m < n; m++) ones += reward[m] > 0.0f;
+    return cfg->faithful ? ones > 0 : (ones > 0 && ones < n);
 }
 
 static void add_vps_rows(const svs_config *cfg, const svs_step_in *in, svs_batch *b) {
-    size_t n = (size_t)cfg->n;
+    size_t n = (size_t)svs_n_vps(cfg);
     for (size_t k = 0; k < in->n_kept; k++) {
         if (!keep_vps_group(cfg, b->vps_reward + k * n)) continue;
         size_t seed = in->kept_seed_row[k];
@@ -94,12 +95,12 @@ static void add_vps_rows(const svs_config *cfg, const svs_step_in *in, svs_batch
 /* Q17: an SPA group is kept iff 0 < cnt < n, independent of its synthesis reward (a problem
  * with 6/8 gives reward 0 yet trains its SPA rows), MasterVito/SvS@9fd8f35:verl/trainer/ppo/ray_trainer.py:1562-1566. */
 static void add_spa_rows(const svs_config *cfg, const svs_step_in *in, svs_batch *b) {
-    size_t n = (size_t)cfg->n, v = 0;
-    for (size_t r = 0; r < in->n_kept * n; r++) {
+    size_t nv = (size_t)svs_n_vps(cfg), n = (size_t)svs_n_spa(cfg), v = 0;
+    for (size_t r = 0; r < in->n_kept * nv; r++) {
         if (!in->vps_valid[r]) continue;
         int cnt = b->vps_cnt[r];
-        size_t seed = in->kept_seed_row[r / n];
-        if (cnt > 0 && cnt < cfg->n) {
+        size_t seed = in->kept_seed_row[r / nv];
+        if (cnt > 0 && (size_t)cnt < n) {
             for (size_t k = 0; k < n; k++) {
                 size_t s = v * n + k, own = in->spa_len[s];
                 svs_row row = {SVS_KIND_SPA, s, (int64_t)(in->n_problems + in->n_kept + v), in->spa_reward[s],
@@ -131,13 +132,13 @@ static void r2q_subsample(const svs_config *cfg, svs_batch *b, size_t first, siz
 
 /* Shapes the synthesis rewards of all synthesis rows and counts the valid ones. */
 static int shape(const svs_config *cfg, const svs_step_in *in, svs_batch *b, svs_err *err) {
-    size_t rows = in->n_kept * (size_t)cfg->n;
+    size_t rows = in->n_kept * (size_t)svs_n_vps(cfg);
     b->n_vps_all = rows;
     b->vps_reward = svs_calloc(rows ? rows : 1, sizeof(float), err);
     b->vps_cnt = svs_calloc(rows ? rows : 1, sizeof(int), err);
     if (!b->vps_reward || !b->vps_cnt) return -1;
     for (size_t r = 0; r < rows; r++) b->n_valid += in->vps_valid[r] != 0;
-    b->n_spa_all = b->n_valid * (size_t)cfg->n;
+    b->n_spa_all = b->n_valid * (size_t)svs_n_spa(cfg);
     if (b->n_valid && (!in->spa_reward || !in->spa_len))
         return svs_errf(err, "svs_batch: %zu valid synthetic problems but no SPA rows", b->n_valid);
     return svs_shape_rewards(cfg, rows, in->vps_valid, in->spa_reward, b->vps_cnt, b->vps_reward, err);

@@ -15,6 +15,7 @@
 void svs_config_default(svs_config *cfg) {
     /* MasterVito/SvS@9fd8f35:scripts/run_svs_qwen2.5_3b.sh:30-52; ppo_trainer.yaml:92-104,420-424 */
     cfg->n = 8;
+    cfg->n_vps = cfg->n_spa = 0; /* = n */
     cfg->under_lo = 0.125;
     cfg->under_hi = 0.5;
     cfg->synth_lo = 0.125;
@@ -35,6 +36,8 @@ static int bad_bounds(double lo, double hi) {
 
 int svs_config_validate(const svs_config *cfg, svs_err *err) {
     if (cfg->n < 1) return svs_errf(err, "svs config: n = %d must be >= 1", cfg->n);
+    if (cfg->n_vps < 0 || cfg->n_spa < 0)
+        return svs_errf(err, "svs config: n_vps = %d, n_spa = %d must be >= 0 (0 = n)", cfg->n_vps, cfg->n_spa);
     if (bad_bounds(cfg->under_lo, cfg->under_hi))
         return svs_errf(err, "svs config: under-performing bounds [%g, %g] must satisfy 0 <= lo <= hi <= 1",
                         cfg->under_lo, cfg->under_hi);

@@ -1,7 +1,8 @@
 /* svs_shape.c — the shaped synthesis reward (spec/svs-algorithm.md §2.6; paper Eq. 4).
  *
  * For each valid synthetic problem, cnt = the number of correct answers among its n SPA
- * rows, graded by the caller against the ORIGINAL problem's reference answer (§2.5). The
+ * rows (n = svs_n_spa: the SPA samples per problem), graded by the caller against the ORIGINAL
+ * problem's reference answer (§2.5). The
  * synthesis response that wrote it gets reward 1 iff n·SL <= cnt <= n·SH, both bounds
  * inclusive and tested on the count (MasterVito/SvS@9fd8f35:verl/trainer/ppo/ray_trainer.py:1529-1538):
  * with n = 8, SL = 0.125, SH = 0.625 that is 1 <= cnt <= 5. An invalid extraction (no SPA rows)
@@ -18,7 +19,7 @@ int svs_spa_count(int n, const float *spa_reward) {
 
 float svs_synthesis_reward(const svs_config *cfg, int valid, int cnt) {
     if (!valid) return 0.0f;
-    double lo = (double)cfg->n * cfg->synth_lo, hi = (double)cfg->n * cfg->synth_hi;
+    double n = (double)svs_n_spa(cfg), lo = n * cfg->synth_lo, hi = n * cfg->synth_hi;
     return (lo <= (double)cnt && (double)cnt <= hi) ? 1.0f : 0.0f;
 }
 
@@ -29,7 +30,7 @@ int svs_shape_rewards(const svs_config *cfg, size_t n_vps, const int *valid, con
         cnt[r] = -1;
         if (valid[r]) {
             if (!spa_reward) return svs_errf(err, "svs_shape_rewards: SPA rewards missing");
-            cnt[r] = svs_spa_count(cfg->n, spa_reward + v * (size_t)cfg->n);
+            cnt[r] = svs_spa_count(svs_n_spa(cfg), spa_reward + v * (size_t)svs_n_spa(cfg));
             v++;
         }
         reward[r] = svs_synthesis_reward(cfg, valid[r], cnt[r]);

@@ -96,5 +96,19 @@ expect_err "bad --world-size" 'option --world-size' "$SVS" rl --mode svs $base -
 expect_err "bad temperature" 'temperature' "$SVS" rl --mode svs $base --vps-temperature 0
 expect_err "bad mode" '--mode rlvr or --mode svs' "$SVS" rl --mode sft $base
 
+# per-stage n: 2 synthesis samples per seed, 3 solutions per synthetic problem; the VPS / SPA
+# row counts come in groups of 2 / 3, and the synthesis reward band is on the SPA count of 3
+rl "$tmp/pern" 3 --vps-n 2 --spa-n 3 --trace "$tmp/pern.trace"
+check "per-stage n runs" '[ $? -eq 0 ]'
+vps=$(sed -n 's/.*"SvS-Valid-Ratio\/Num-VPS":\([0-9]*\).*/\1/p' "$tmp/pern/metrics.jsonl" | tr '\n' ' ')
+spa=$(sed -n 's/.*"SvS-Valid-Ratio\/Num-SPA":\([0-9]*\).*/\1/p' "$tmp/pern/metrics.jsonl" | tr '\n' ' ')
+check "VPS rows in groups of 2 ($vps), SPA rows in groups of 3 ($spa)" \
+    'for v in $vps; do [ $((v % 2)) -eq 0 ] || exit 1; done; for v in $spa; do [ $((v % 3)) -eq 0 ] || exit 1; done; [ -n "$spa" ]'
+check "trace: synthesis samples numbered 0..1" \
+    'grep "\"stage\":\"synthesis\"" "$tmp/pern.trace" | grep -q "\"sample\":1" && ! grep -q "\"stage\":\"synthesis\".*\"sample\":2" "$tmp/pern.trace"'
+check "trace: SPA counts within 0..3" '! grep -q "\"spa_count\":[4-9]" "$tmp/pern.trace" && grep -q "\"spa_count\":[0-3]" "$tmp/pern.trace"'
+expect_err "faithful keeps one n" 'one n for every stage' "$SVS" rl --mode svs $base --n 4 --vps-n 2 --faithful
+expect_err "per-stage n needs svs" '--vps-n' "$SVS" rl --mode rlvr $base --spa-n 2
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

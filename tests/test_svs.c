@@ -481,6 +481,42 @@ static void test_batch_uids_masks(void) {
     CHECK(svs_batch_assemble(&c, &f.in, NULL, &b, &err) < 0 && strstr(err.msg, "not a seed"), "bad seed: %s", err.msg);
 }
 
+/* Per-stage n (--vps-n, --spa-n): one problem with 8 OQA samples, 2 seeds; 3 synthesis samples
+ * per seed, 4 SPA solutions per synthetic problem. Band on the SPA count: 4·0.125 = 0.5 <= cnt
+ * <= 4·0.625 = 2.5, so counts 1 and 2 give reward 1, 0/3/4 give 0. */
+static void test_batch_per_stage_n(void) {
+    float oqa[8];
+    size_t oqa_len[8], kept[2] = {1, 5}, vps_len[6], spa_len[20];
+    fill(oqa, "01000100");
+    for (int r = 0; r < 8; r++) oqa_len[r] = 100 + (size_t)r;
+    /* seed 0 rows 0-2: counts 1, invalid, 3; seed 1 rows 3-5: 2, 4, 0 */
+    int valid[6] = {1, 0, 1, 1, 1, 1}, counts[5] = {1, 3, 2, 4, 0};
+    float spa[20];
+    for (int v = 0; v < 5; v++)
+        for (int j = 0; j < 4; j++) spa[v * 4 + j] = j < counts[v] ? 1.0f : 0.0f, spa_len[v * 4 + j] = 50 + (size_t)j;
+    for (int r = 0; r < 6; r++) vps_len[r] = 10 + (size_t)r;
+    svs_step_in in = {1, oqa, oqa_len, 2, kept, valid, vps_len, spa, spa_len};
+    svs_config c = config(0);
+    c.n_vps = 3;
+    c.n_spa = 4;
+    svs_err err = {{0}};
+    svs_batch b;
+    CHECK(svs_batch_assemble(&c, &in, NULL, &b, &err) == 0, "assemble: %s", err.msg);
+    CHECK(b.n_vps_all == 6 && b.n_valid == 5 && b.n_spa_all == 20, "counts %zu %zu %zu", b.n_vps_all, b.n_valid, b.n_spa_all);
+    float want_r[6] = {1, 0, 0, 1, 0, 0};
+    int want_c[6] = {1, -1, 3, 2, 4, 0}, ok = 1;
+    for (int r = 0; r < 6; r++) ok &= b.vps_reward[r] == want_r[r] && b.vps_cnt[r] == want_c[r];
+    CHECK(ok, "synthesis rewards/counts with n_spa = 4");
+    /* VPS groups of 3 with mixed rewards (both seeds), SPA groups of 4 with 0 < cnt < 4 (1, 3, 2) */
+    CHECK(b.n_oqa == 8 && b.n_vps == 6 && b.n_spa == 12, "rows %zu %zu %zu", b.n_oqa, b.n_vps, b.n_spa);
+    CHECK(b.rows[8].uid == 1 && b.rows[11].uid == 2 && b.rows[14].uid == 3 && b.rows[18].uid == 4 && b.rows[22].uid == 5,
+          "uids per group: seeds B+k, synthetic problems B+n_kept+v");
+    CHECK(b.rows[14].index == 0 && b.rows[18].index == 4 && b.rows[22].index == 8, "SPA row index v*n_spa+k");
+    svs_batch_free(&b);
+    c.n_spa = -1;
+    CHECK(svs_config_validate(&c, &err) < 0 && strstr(err.msg, "n_spa"), "negative n_spa refused: %s", err.msg);
+}
+
 static void test_batch_r2q(void) {
     const char *bits[1] = {"11000000"};
     size_t kept[2] = {0, 1};
@@ -769,6 +805,7 @@ int main(void) {
     test_shape();
     test_batch_q7_q17();
     test_batch_uids_masks();
+    test_batch_per_stage_n();
     test_batch_r2q();
     test_batch_world_size();
     test_exits();

@@ -62,6 +62,8 @@ static const char RL_HELP[] =
     "  --synth-lower X --synth-upper X   synthesis reward bounds on the SPA count / n (0.125, 0.625)\n"
     "  --max-prompt-len LP  VPS-len and SPA length filters, ntok(chat(.)) <= LP (default 4096)\n"
     "  --oqa-temperature T --vps-temperature T --spa-temperature T  sampling (default --temperature)\n"
+    "  --vps-n N --spa-n N  synthesis samples per seed, solutions per synthetic problem (default --n,\n"
+    "                       as the official code; the synthesis reward band is on --spa-n)\n"
     "  --world-size W       emulated world size for the faithful tail truncation (Q11, default 1)\n"
     "  --r2q-ratio X        fraction of VPS rows kept (default 1)\n"
     "  --max-skips K        give up after K consecutive skipped steps (default 100)\n"
@@ -181,6 +183,7 @@ int cmd_rl(int argc, char **argv) {
     long long max_prompt = 4096, world = 1, max_skips = 100;
     double under_lo = 0.125, under_hi = 0.5, synth_lo = 0.125, synth_hi = 0.625, r2q = 1.0;
     double t_oqa = -1, t_vps = -1, t_spa = -1;
+    long long n_vps = 0, n_spa = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) { fputs(RL_HELP, stdout); return 0; }
@@ -224,6 +227,8 @@ int cmd_rl(int argc, char **argv) {
         else if (!strcmp(a, "--synth-upper")) synth_hi = cli_double(a, cli_value(argc, argv, &i));
         else if (!strcmp(a, "--r2q-ratio")) r2q = cli_double(a, cli_value(argc, argv, &i));
         else if (!strcmp(a, "--oqa-temperature")) t_oqa = cli_double(a, cli_value(argc, argv, &i));
+        else if (!strcmp(a, "--vps-n")) n_vps = cli_int(a, cli_value(argc, argv, &i), 1, 1 << 16);
+        else if (!strcmp(a, "--spa-n")) n_spa = cli_int(a, cli_value(argc, argv, &i), 1, 1 << 16);
         else if (!strcmp(a, "--vps-temperature")) t_vps = cli_double(a, cli_value(argc, argv, &i));
         else if (!strcmp(a, "--spa-temperature")) t_spa = cli_double(a, cli_value(argc, argv, &i));
         else if (!strcmp(a, "--max-prompt-len")) max_prompt = cli_int(a, cli_value(argc, argv, &i), 1, 1 << 30);
@@ -234,8 +239,8 @@ int cmd_rl(int argc, char **argv) {
     if (!mode || (strcmp(mode, "rlvr") && strcmp(mode, "svs")))
         cli_die("rl: --mode rlvr or --mode svs is required");
     int svs_mode = !strcmp(mode, "svs");
-    if (!svs_mode && (faithful || test_synth || synth_prompt || trace_path))
-        cli_die("rl: --faithful, --synthesis-prompt, --trace and --svs-test-synth need --mode svs");
+    if (!svs_mode && (faithful || test_synth || synth_prompt || trace_path || n_vps || n_spa))
+        cli_die("rl: --faithful, --synthesis-prompt, --trace, --vps-n, --spa-n and --svs-test-synth need --mode svs");
     if (!model_path == !init_cfg) cli_die("rl: give one of --model PATH and --init-random CONFIG.json");
     rl_svs_opts so = {0};
     char *tpl_text = NULL;
@@ -252,6 +257,10 @@ int cmd_rl(int argc, char **argv) {
         so.cfg.faithful = faithful;
         so.cfg.world_size = (int)world;
         so.cfg.r2q_ratio = r2q;
+        so.cfg.n_vps = (int)n_vps;
+        so.cfg.n_spa = (int)n_spa;
+        if (faithful && ((n_vps && n_vps != n) || (n_spa && n_spa != n)))
+            cli_die("rl: --faithful uses one n for every stage, as the official code (drop --vps-n/--spa-n)");
         so.cfg.oqa_temperature = t_oqa >= 0 ? t_oqa : temperature;
         so.cfg.vps_temperature = t_vps >= 0 ? t_vps : temperature;
         so.cfg.spa_temperature = t_spa >= 0 ? t_spa : temperature;
