@@ -44,7 +44,12 @@
  *          is not discounted, as in PaLM's MFU appendix).
  *   gemm_gflops = 2·1024³ / median of 3 timed calls of ops->matmul_forward with N = I = O =
  *          1024 on the same backend and thread count, in the same process, after the run;
- *   mfu = flops_per_step / median step seconds / (gemm_gflops·1e9). */
+ *   mfu = flops_per_step / median step seconds / (gemm_gflops·1e9). flops_per_step counts model
+ *          FLOPs only (PaLM's convention): the recomputation of the attention probabilities in
+ *          the backward and of the LM head's logits in the chunked head (model.h) are work the
+ *          step does on top, so they lower the MFU.
+ *   logits_kept (model_forward kept the [B, T, V] logits: model.h logits_keep_max), acts_mb
+ *          (the activation slab), head_mb (kept logits + dlogits, or the chunk buffers). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +240,8 @@ static void bench_train(model *m, const char *name, int B, int T, int repeats, i
            median(phase[0], repeats),
            median(phase[1], repeats), median(phase[2], repeats), m->num_params, warmup, loss0,
            loss);
+    printf(",\"logits_kept\":%d,\"acts_mb\":%.1f,\"head_mb\":%.1f", m->a.logits != NULL,
+           (double)m->acts_floats * sizeof(float) / 1048576.0, (double)m->head_bytes / 1048576.0);
     printf(",\"flops_per_step\":%.4g,\"model_gflops\":%.2f,\"gemm_gflops\":%.2f,\"mfu\":%.3f}\n",
            fl, fl / med / 1e9, gg, fl / med / (gg * 1e9));
     for (int k = 0; k < 3; k++) free(phase[k]);

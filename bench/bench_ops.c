@@ -161,7 +161,8 @@ static void b_rope_b(void *p) { op_ctx *c = p; c->K->rope_backward(c->dx, c->dou
 static void b_att_f(void *p) {
     op_ctx *c = p;
     for (int s = 0; s < BT; s++) /* one call per sequence, as the model does */
-        c->K->attention_forward(c->ao + (size_t)s * T * H * HD, c->probs + (size_t)s * H * T * T,
+        c->K->attention_forward(c->ao + (size_t)s * T * H * HD, c->scratch,
+                                c->probs + (size_t)s * H * T * T, /* stats [H, T, 2] */
                                 c->q + (size_t)s * T * H * HD, c->k + (size_t)s * T * KVH * HD,
                                 c->v + (size_t)s * T * KVH * HD, T, T, H, KVH, HD);
 }

@@ -125,10 +125,10 @@ void opt_swiglu_backward(float *dgate, float *dup, const float *dout, const floa
 void opt_add(float *out, const float *a, const float *b, size_t n);
 
 /* ops_opt_attention.c */
-void opt_attention_forward(float *out, float *probs, const float *q, const float *k,
-                           const float *v, int Tq, int Tk, int H, int KVH, int hd);
+void opt_attention_forward(float *out, float *probs, float *stats, const float *q,
+                           const float *k, const float *v, int Tq, int Tk, int H, int KVH, int hd);
 void opt_attention_backward(float *dq, float *dk, float *dv, float *scratch, const float *dout,
-                            const float *probs, const float *q, const float *k, const float *v,
+                            const float *stats, const float *q, const float *k, const float *v,
                             int Tq, int Tk, int H, int KVH, int hd);
 
 /* ops_opt_loss.c */

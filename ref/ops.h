@@ -126,21 +126,31 @@ typedef struct ops_table {
      * Tq == Tk is ordinary causal self-attention; Tq < Tk is the KV-cache form (decoding or
      * chunked prefill: k and v hold the cached rows 0 .. Tk−Tq−1 followed by the Tq new ones).
      * Head h reads KV head h / (H/KVH) (HF repeat_kv). scale = 1/sqrt(hd);
-     *   probs[h,t,j] = softmax_j(q[t,h,:]·k[j,kvh,:] · scale)  (j ≤ Tk−Tq+t, else 0)
+     *   s[h,t,j]     = fp32(q[t,h,:]·k[j,kvh,:]) · scale                  (j ≤ Tk−Tq+t)
+     *   m[h,t]       = max_j s[h,t,j],   l[h,t] = fp32(Σ_j exp(s[h,t,j] − m[h,t]))
+     *   probs[h,t,j] = exp(s[h,t,j] − m[h,t]) / l[h,t]   (j ≤ Tk−Tq+t, else 0)
      *   out[t,h,:]   = Σ_j probs[h,t,j] · v[j,kvh,:]
-     * Preconditions: 1 <= Tq <= Tk, H % KVH == 0. */
+     * The probabilities are NOT needed by the backward (which recomputes them from q, k and
+     * stats): `probs` is scratch the caller may reuse at once. stats[h,t,:] = (m, l) is what the
+     * backward keeps (2 floats per head and row instead of Tk). Preconditions: 1 <= Tq <= Tk,
+     * H % KVH == 0. */
     void (*attention_forward)(float *out,       /* [Tq, H, hd] */
-                              float *probs,     /* [H, Tq, Tk] kept for backward */
+                              float *probs,     /* [H, Tq, Tk] scratch (the probabilities) */
+                              float *stats,     /* [H, Tq, 2] (m, l) for the backward, may be NULL */
                               const float *q,   /* [Tq, H, hd] (RoPE applied) */
                               const float *k,   /* [Tk, KVH, hd] (RoPE applied) */
                               const float *v,   /* [Tk, KVH, hd] */
                               int Tq, int Tk, int H, int KVH, int hd);
+    /* Recomputes probs from q, k and stats (same bits as the forward's in ref), then
+     *   dv += probsᵀ·dout, ds = probs⊙(dout·vᵀ − rowsum(probs⊙(dout·vᵀ))),
+     *   dq += scale·ds·k,  dk += scale·dsᵀ·q   (dk, dv summed over the heads of a group).
+     * scratch holds one KV group's probabilities and d-scores: ops_attention_scratch() floats. */
     void (*attention_backward)(float *dq,          /* [Tq, H, hd] += */
                                float *dk,          /* [Tk, KVH, hd] += */
                                float *dv,          /* [Tk, KVH, hd] += */
-                               float *scratch,     /* [H, Tq, Tk] overwritten (d scores) */
+                               float *scratch,     /* [2, H/KVH, Tq, Tk] overwritten */
                                const float *dout,  /* [Tq, H, hd] */
-                               const float *probs, /* [H, Tq, Tk] from the forward */
+                               const float *stats, /* [H, Tq, 2] from the forward */
                                const float *q,     /* [Tq, H, hd] */
                                const float *k,     /* [Tk, KVH, hd] */
                                const float *v,     /* [Tk, KVH, hd] */
@@ -259,6 +269,10 @@ int ops_rope_tables(float *cos_t,          /* [P, hd/2] */
 /* Gradient-norm clip coefficient, torch clip_grad_norm_: min(1, max_norm / (total + 1e-6)),
  * in fp32 as torch computes it. The caller skips the step when total is not finite (verl). */
 float ops_clip_coef(float total_norm, float max_norm);
+
+/* Floats of attention_backward's scratch: 2·(H/KVH)·Tq·Tk (one KV group's probabilities and
+ * d-scores). The forward's `probs` scratch is H·Tq·Tk. */
+size_t ops_attention_scratch(int Tq, int Tk, int H, int KVH);
 
 /* Checks 0 <= ids[i] < V for i < n; -1 with err naming the first bad position otherwise. */
 int ops_ids_check(const int32_t *ids, size_t n, int V, svs_err *err);

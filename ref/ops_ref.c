@@ -133,6 +133,10 @@ int ops_rope_tables(float *cos_t, float *sin_t, const float *inv_freq, int P, in
 
 /* ---- clipping, id checks ------------------------------------------------------------------ */
 
+size_t ops_attention_scratch(int Tq, int Tk, int H, int KVH) {
+    return 2 * (size_t)(H / KVH) * (size_t)Tq * (size_t)Tk;
+}
+
 float ops_clip_coef(float total_norm, float max_norm) {
     /* torch/nn/utils/clip_grad.py: clip_coef = max_norm / (total_norm + 1e-6);
      * clip_coef_clamped = torch.clamp(clip_coef, max=1.0) — fp32 tensor arithmetic. */

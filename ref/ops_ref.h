@@ -30,10 +30,11 @@ void ops_ref_rope_backward(float *dx, const float *dout, const float *cos_t, con
                            const int32_t *pos, int N, int H, int hd);
 
 /* ops_ref_attention.c */
-void ops_ref_attention_forward(float *out, float *probs, const float *q, const float *k,
-                               const float *v, int Tq, int Tk, int H, int KVH, int hd);
+void ops_ref_attention_forward(float *out, float *probs, float *stats, const float *q,
+                               const float *k, const float *v, int Tq, int Tk, int H, int KVH,
+                               int hd);
 void ops_ref_attention_backward(float *dq, float *dk, float *dv, float *scratch,
-                                const float *dout, const float *probs, const float *q,
+                                const float *dout, const float *stats, const float *q,
                                 const float *k, const float *v, int Tq, int Tk, int H, int KVH,
                                 int hd);
 

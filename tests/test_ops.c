@@ -89,7 +89,7 @@ typedef struct stat {
 } stat;
 
 enum { S_MM_F, S_MM_B, S_EMB_B, S_RMS_F, S_RMS_B, S_ROPE_F, S_ROPE_B, S_ATT_F, S_ATT_B,
-       S_SWI_F, S_SWI_B, S_SMX_F, S_LP_F, S_LP_B, S_CE_F, S_CE_B, S_ADAMW, S_NORM, S_ACCUM,
+       S_ATT_K, S_SWI_F, S_SWI_B, S_SMX_F, S_LP_F, S_LP_B, S_CE_F, S_CE_B, S_ADAMW, S_NORM, S_ACCUM,
        S_COUNT };
 
 /* Thresholds: the fp32 results are the exact value of their fp32 inputs rounded to fp32 once
@@ -107,6 +107,7 @@ static stat stats[S_COUNT] = {
     [S_ROPE_B] = {"rope_backward", 5e-7, "2 fp32 products + 1 add", 0, 0},
     [S_ATT_F] = {"attention_forward", 1e-6, "scores and probs rounded to fp32", 0, 0},
     [S_ATT_B] = {"attention_backward", 5e-6, "fp32 probs and dscores feed 2 sums", 0, 0},
+    [S_ATT_K] = {"attention_backward vs kept probs", 1e-6, "recomputed p vs the forward's p", 0, 0},
     [S_SWI_F] = {"swiglu_forward", 5e-7, "fp32 silu (div, exp) then 1 product", 0, 0},
     [S_SWI_B] = {"swiglu_backward", 5e-7, "dgate in double; dup uses fp32 silu", 0, 0},
     [S_SMX_F] = {"softmax_forward", 5e-7, "z = logits/T rounded to fp32 (|z|<=10)", 0, 0},
@@ -491,59 +492,124 @@ static double att_loss(void *p) {
     return L;
 }
 
+/* The backward the ops contract had before issue 5, from the forward's kept fp32 probabilities
+ * (in double): dp = dout·v_j, ds = p·(dp − Σ p·dp), dq = scale·Σ_j ds·k_j,
+ * dk = scale·Σ_{h,t} ds·q, dv = Σ_{h,t} p·dout. The recomputing backward must agree with it to
+ * a few ulps (the probabilities it recomputes from (max, denominator) are the forward's). */
+static void att_kept_backward(double *dq, double *dk, double *dv, const float *probs,
+                              const float *dout, const float *q, const float *k, const float *v,
+                              int Tq, int Tk, int H, int KVH, int hd) {
+    int rep = H / KVH;
+    double scale = (float)pow((double)hd, -0.5);
+    double *ds = dbuf((size_t)Tk);
+    for (int h = 0; h < H; h++)
+        for (int t = 0; t < Tq; t++) {
+            int kvh = h / rep, last = Tk - Tq + t;
+            const float *p = probs + ((size_t)h * Tq + t) * Tk;
+            const float *dt = dout + ((size_t)t * H + h) * hd, *qt = q + ((size_t)t * H + h) * hd;
+            double pdp = 0.0;
+            for (int j = 0; j <= last; j++) {
+                double dp = 0.0;
+                for (int d = 0; d < hd; d++) dp += (double)dt[d] * v[((size_t)j * KVH + kvh) * hd + d];
+                ds[j] = dp;
+                pdp += p[j] * dp;
+            }
+            for (int j = 0; j <= last; j++) {
+                double g = p[j] * (ds[j] - pdp);
+                for (int d = 0; d < hd; d++) {
+                    size_t kj = ((size_t)j * KVH + kvh) * hd + d;
+                    dq[((size_t)t * H + h) * hd + d] += scale * g * k[kj];
+                    dk[kj] += scale * g * qt[d];
+                    dv[kj] += p[j] * (double)dt[d];
+                }
+            }
+        }
+    free(ds);
+}
+
 static void test_attention(int Tq, int Tk, int H, int KVH, int hd) {
     char what[80];
     snprintf(what, sizeof what, "Tq=%d Tk=%d H=%d KVH=%d hd=%d", Tq, Tk, H, KVH, hd);
     size_t nq = (size_t)Tq * H * hd, nk = (size_t)Tk * KVH * hd, np = (size_t)H * Tq * Tk;
+    size_t nsc = ops_attention_scratch(Tq, Tk, H, KVH);
     float *q = frand(nq, -1.5f, 1.5f), *k = frand(nk, -1.5f, 1.5f), *v = frand(nk, -1, 1);
-    float *dout = frand(nq, -1, 1), *out = fbuf(nq), *probs = fbuf(np), *scratch = fbuf(np);
+    float *dout = frand(nq, -1, 1), *out = fbuf(nq), *probs = fbuf(np), *scratch = fbuf(nsc);
+    float *st = fbuf((size_t)H * Tq * 2);
     att_ctx c = {Tq, Tk, H, KVH, hd, widen(q, nq), widen(k, nk), widen(v, nk), widen(dout, nq)};
-    K->attention_forward(out, probs, q, k, v, Tq, Tk, H, KVH, hd);
+    K->attention_forward(out, probs, st, q, k, v, Tq, Tk, H, KVH, hd);
     double *want = dbuf(nq);
     att_d(want, &c);
     record(S_ATT_F, rel_err_fd(out, want, nq), what);
+    /* the stats: (row max, denominator) reproduce every probability */
+    double pe = 0.0;
+    for (int h = 0; h < H; h++)
+        for (int t = 0; t < Tq; t++) {
+            const float *p = probs + ((size_t)h * Tq + t) * Tk;
+            float l = st[((size_t)h * Tq + t) * 2 + 1]; /* the denominator */
+            double sum = 0.0, pmax = 0.0;
+            for (int j = 0; j <= Tk - Tq + t; j++) {
+                sum += p[j];
+                if (p[j] > pmax) pmax = p[j];
+            }
+            pe = fmax(pe, fabs(sum - 1.0));
+            pe = fmax(pe, fabs(pmax * l - 1.0)); /* p at the max is exp(0)/l */
+        }
+    CHECK(pe <= 1e-5, "attention stats %s: rows do not sum to 1 / max row p·l != 1 (%.3g)", what, pe);
     float *dq = fbuf(nq), *dk = fbuf(nk), *dv = fbuf(nk);
-    K->attention_backward(dq, dk, dv, scratch, dout, probs, q, k, v, Tq, Tk, H, KVH, hd);
+    K->attention_backward(dq, dk, dv, scratch, dout, st, q, k, v, Tq, Tk, H, KVH, hd);
     check_grad(S_ATT_B, dq, c.q, nq, att_loss, &c, what);
     check_grad(S_ATT_B, dk, c.k, nk, att_loss, &c, what);
     check_grad(S_ATT_B, dv, c.v, nk, att_loss, &c, what);
+    /* against the old contract's backward from the kept probabilities */
+    double *kq = dbuf(nq), *kk = dbuf(nk), *kv = dbuf(nk);
+    att_kept_backward(kq, kk, kv, probs, dout, q, k, v, Tq, Tk, H, KVH, hd);
+    record(S_ATT_K, rel_err_fd(dq, kq, nq), what);
+    record(S_ATT_K, rel_err_fd(dk, kk, nk), what);
+    record(S_ATT_K, rel_err_fd(dv, kv, nk), what);
+    free(kq); free(kk); free(kv);
     float *dq2 = fbuf(nq), *dk2 = fbuf(nk), *dv2 = fbuf(nk);
     for (int r = 0; r < 2; r++)
-        K->attention_backward(dq2, dk2, dv2, scratch, dout, probs, q, k, v, Tq, Tk, H, KVH, hd);
+        K->attention_backward(dq2, dk2, dv2, scratch, dout, st, q, k, v, Tq, Tk, H, KVH, hd);
     check_accum(dq2, dq, nq, "attention dq");
     check_accum(dk2, dk, nk, "attention dk");
     check_accum(dv2, dv, nk, "attention dv");
     free(q); free(k); free(v); free(dout); free(out); free(probs); free(scratch); free(want);
+    free(st);
     free(c.q); free(c.k); free(c.v); free(c.a);
     free(dq); free(dk); free(dv); free(dq2); free(dk2); free(dv2);
 }
 
 /* (c) Prefill 5 rows, then a chunk of 3 rows against the cache, then decode one row at a time:
- * every output row and every probability row equals the full causal forward, bit for bit. */
+ * every output row, every probability row and every (max, denominator) pair equals the full
+ * causal forward, bit for bit. */
 static void test_attention_kv_cache(int T, int H, int KVH, int hd) {
     size_t row_q = (size_t)H * hd, row_k = (size_t)KVH * hd;
     float *q = frand(T * row_q, -1.5f, 1.5f), *k = frand(T * row_k, -1.5f, 1.5f);
     float *v = frand(T * row_k, -1, 1);
-    float *full = fbuf(T * row_q), *pfull = fbuf((size_t)H * T * T);
-    K->attention_forward(full, pfull, q, k, v, T, T, H, KVH, hd);
-    float *out = fbuf(T * row_q), *p = fbuf((size_t)H * T * T);
+    float *full = fbuf(T * row_q), *pfull = fbuf((size_t)H * T * T), *sfull = fbuf((size_t)H * T * 2);
+    K->attention_forward(full, pfull, sfull, q, k, v, T, T, H, KVH, hd);
+    float *out = fbuf(T * row_q), *p = fbuf((size_t)H * T * T), *st = fbuf((size_t)H * T * 2);
     int same = 1, start = 0;
     const int chunks[3] = {5, 3, 1};
     for (int c = 0; start < T; c++) {
         int Tq = chunks[c < 2 ? c : 2];
         if (start + Tq > T) Tq = T - start;
         int Tk = start + Tq; /* the cache holds rows 0..start-1, then the Tq new rows */
-        K->attention_forward(out + start * row_q, p, q + start * row_q, k, v, Tq, Tk, H, KVH, hd);
+        K->attention_forward(out + start * row_q, p, st, q + start * row_q, k, v, Tq, Tk, H, KVH,
+                             hd);
         for (int h = 0; h < H; h++)
-            for (int t = 0; t < Tq; t++) /* cached row (h,t) vs full row (h, start+t) */
+            for (int t = 0; t < Tq; t++) { /* cached row (h,t) vs full row (h, start+t) */
                 same &= !memcmp(p + ((size_t)h * Tq + t) * Tk,
                                 pfull + ((size_t)h * T + start + t) * T, Tk * sizeof(float));
+                same &= !memcmp(st + ((size_t)h * Tq + t) * 2,
+                                sfull + ((size_t)h * T + start + t) * 2, 2 * sizeof(float));
+            }
         start += Tq;
     }
     same &= !memcmp(out, full, T * row_q * sizeof(float));
     CHECK(same, "KV-cache attention differs from full causal (T=%d H=%d KVH=%d hd=%d)", T, H,
           KVH, hd);
-    free(q); free(k); free(v); free(full); free(pfull); free(out); free(p);
+    free(q); free(k); free(v); free(full); free(pfull); free(sfull); free(out); free(p); free(st);
 }
 
 /* ---- (a) SwiGLU ---------------------------------------------------------------------------- */

@@ -383,20 +383,21 @@ static void test_rope(int N, int H, int hd) {
 /* ---- attention ------------------------------------------------------------------------------- */
 
 typedef struct att_ctx {
-    const float *q, *k, *v, *dout, *probs;
+    const float *q, *k, *v, *dout, *stats;
     int Tq, Tk, H, KVH, hd;
 } att_ctx;
 
 static void att_fwd(const ops_table *K, void *p, float **o) {
     att_ctx *c = p;
-    K->attention_forward(o[0], o[1], c->q, c->k, c->v, c->Tq, c->Tk, c->H, c->KVH, c->hd);
+    K->attention_forward(o[0], o[1], o[2], c->q, c->k, c->v, c->Tq, c->Tk, c->H, c->KVH, c->hd);
 }
 
+/* the backward recomputes the probabilities from q, k and ref's stats (row max, denominator) */
 static void att_bwd(const ops_table *K, void *p, float **o) {
     att_ctx *c = p;
-    size_t np = (size_t)c->H * c->Tq * c->Tk;
+    size_t np = ops_attention_scratch(c->Tq, c->Tk, c->H, c->KVH);
     float *scratch = gbuf(np);
-    K->attention_backward(o[0], o[1], o[2], scratch, c->dout, c->probs, c->q, c->k, c->v, c->Tq,
+    K->attention_backward(o[0], o[1], o[2], scratch, c->dout, c->stats, c->q, c->k, c->v, c->Tq,
                           c->Tk, c->H, c->KVH, c->hd);
     CHECK(guard_ok(scratch, np), "attention scratch written past the end");
     free(scratch);
@@ -407,15 +408,16 @@ static void test_attention(int Tq, int Tk, int H, int KVH, int hd) {
     snprintf(shape, sizeof shape, "Tq%d,Tk%d,H%d,KVH%d,hd%d", Tq, Tk, H, KVH, hd);
     size_t nq = (size_t)Tq * H * hd, nk = (size_t)Tk * KVH * hd, np = (size_t)H * Tq * Tk;
     float *q = frand(nq, -1.5f, 1.5f), *k = frand(nk, -1.5f, 1.5f), *v = frand(nk, -1, 1);
-    float *dout = frand(nq, -1, 1), *out = gbuf(nq), *probs = gbuf(np);
+    size_t ns = (size_t)H * Tq * 2;
+    float *dout = frand(nq, -1, 1), *out = gbuf(nq), *probs = gbuf(np), *st = gbuf(ns);
     float *dq0 = frand(nq, -1, 1), *dk0 = frand(nk, -1, 1), *dv0 = frand(nk, -1, 1);
-    ops_ref()->attention_forward(out, probs, q, k, v, Tq, Tk, H, KVH, hd); /* ref's probs */
-    att_ctx c = {q, k, v, dout, probs, Tq, Tk, H, KVH, hd};
-    out_spec f[2] = {{"out", nq, NULL}, {"probs", np, NULL}};
-    run_case("attention_forward", shape, att_fwd, &c, f, 2);
+    ops_ref()->attention_forward(out, probs, st, q, k, v, Tq, Tk, H, KVH, hd); /* ref's stats */
+    att_ctx c = {q, k, v, dout, st, Tq, Tk, H, KVH, hd};
+    out_spec f[3] = {{"out", nq, NULL}, {"probs", np, NULL}, {"stats", ns, NULL}};
+    run_case("attention_forward", shape, att_fwd, &c, f, 3);
     out_spec g[3] = {{"dq", nq, dq0}, {"dk", nk, dk0}, {"dv", nk, dv0}};
     run_case("attention_backward", shape, att_bwd, &c, g, 3);
-    free(q); free(k); free(v); free(dout); free(out); free(probs);
+    free(q); free(k); free(v); free(dout); free(out); free(probs); free(st);
     free(dq0); free(dk0); free(dv0);
 }
 
@@ -431,14 +433,14 @@ static void test_attention_kv_cache(int T, int H, int KVH, int hd, int pre, int 
     float *out = gbuf(T * row_q), *p = gbuf((size_t)H * T * T), *pcat = gbuf((size_t)H * T * T);
     for (int ci = 0; ci < nconfigs; ci++) {
         set_config(&configs[ci]);
-        ops_opt()->attention_forward(full, pfull, q, k, v, T, T, H, KVH, hd);
+        ops_opt()->attention_forward(full, pfull, NULL, q, k, v, T, T, H, KVH, hd);
         int start = 0, step = 0, bits = 1;
         while (start < T) {
             int Tq = step == 0 ? pre : step == 1 ? chunk : 1;
             if (start + Tq > T) Tq = T - start;
             int Tk = start + Tq;
-            ops_opt()->attention_forward(out + start * row_q, p, q + start * row_q, k, v, Tq, Tk,
-                                         H, KVH, hd);
+            ops_opt()->attention_forward(out + start * row_q, p, NULL, q + start * row_q, k, v, Tq,
+                                         Tk, H, KVH, hd);
             for (int h = 0; h < H; h++) /* cached row (h,t) into the full layout (h, start+t) */
                 for (int t = 0; t < Tq; t++) {
                     float *dst = pcat + ((size_t)h * T + start + t) * T;

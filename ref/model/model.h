@@ -65,8 +65,10 @@ enum { /* the order of the fields above, which is also the slab order */
 
 /* ---- activations kept by the training forward ------------------------------------------- */
 
-/* N = Σ lens (packed valid tokens), P = Σ_b H·lens[b]² (attention probabilities). Row n of
- * every [.., N, ..] tensor is token tok[n] at position pos[n] of its sequence. */
+/* N = Σ lens (packed valid tokens). Row n of every [.., N, ..] tensor is token tok[n] at
+ * position pos[n] of its sequence. Memory: the attention probabilities are not kept (the
+ * backward recomputes them from q, k and att_stats: ops.h attention_*), and the logits are kept
+ * only for small batches (see logits_keep_max below). */
 typedef struct model_acts {
     float *x;        /* [L+1, N, C] residual stream: x[l] enters layer l, x[L] leaves the last */
     float *ln1;      /* [L, N, C]   input_layernorm(x[l]) */
@@ -74,7 +76,9 @@ typedef struct model_acts {
     float *q;        /* [L, N, QD]  q_proj(ln1), after RoPE */
     float *k;        /* [L, N, KVD] k_proj(ln1), after RoPE */
     float *v;        /* [L, N, KVD] */
-    float *probs;    /* [L, P]      softmax(q·kᵀ/sqrt(hd)) per sequence, [H, len, len] each */
+    float *att_stats; /* [L, N, H, 2] per query row and head: row max and softmax denominator
+                        of the scores (ops attention_forward's stats); sequence b's [H, len, 2]
+                        starts at row_off[b]·H·2 */
     float *att;      /* [L, N, QD]  probs·v, heads concatenated */
     float *h;        /* [L, N, C]   x[l] + o_proj(att) */
     float *ln2;      /* [L, N, C]   post_attention_layernorm(h) */
@@ -84,8 +88,10 @@ typedef struct model_acts {
     float *act;      /* [L, N, F]   silu(gate)·up;  x[l+1] = h + down_proj(act) */
     float *lnf;      /* [N, C]      model.norm(x[L]) */
     float *lnf_rstd; /* [N] */
-    float *logits;   /* [B, T, V]   lm_head(lnf), padded layout, zero rows at t >= lens[b] */
-    float *dlogits;  /* [B, T, V]   d objective / d logits, the input of model_backward */
+    float *logits;   /* [B, T, V]   lm_head(lnf), padded layout, zero rows at t >= lens[b];
+                        NULL when the last forward did not keep the logits */
+    float *dlogits;  /* [B, T, V]   d objective / d logits, the input of model_backward (NULL
+                        with the logits) */
     /* backward scratch (one layer at a time) */
     float *dres;     /* [N, C]  gradient of the residual stream */
     float *dln;      /* [N, C]  gradient of a norm output */
@@ -98,7 +104,8 @@ typedef struct model_acts {
     float *dgate;    /* [N, F] */
     float *dup;      /* [N, F] */
     float *dact;     /* [N, F] */
-    float *dscores;  /* [H, T, T] attention_backward scratch */
+    float *att_scratch; /* [max(H, 2·H/KVH)·T·T]: attention_forward's probs, then
+                           attention_backward's scratch, one sequence at a time */
 } model_acts;
 
 typedef struct model_batch {
@@ -133,17 +140,31 @@ typedef struct model {
     size_t acts_floats;
     /* capacities of the activation slab; a larger batch re-allocates it */
     size_t cap_N;                           /* packed rows */
-    size_t cap_P;                           /* one layer's attention probabilities */
-    size_t cap_BT;                          /* padded rows B·T of logits */
-    int cap_B, cap_T;                       /* sequences; longest sequence (dscores) */
+    int cap_B, cap_T;                       /* sequences; longest sequence (att_scratch) */
     model_acts a;
     int B, T, N;
     int32_t *tok, *pos;                     /* [cap_N] each */
     int *lens, *row_off;                    /* [cap_B] each: lens and first packed row */
-    size_t *probs_off;                      /* [cap_B] offset of sequence b inside a layer's
-                                               probs */
     int have_forward;                       /* activations hold a forward of the current batch */
+
+    /* The LM head (model_head.c). model_forward keeps the full logits [B, T, V] (a.logits,
+     * a.dlogits) when B·T·V <= logits_keep_max; above it a.logits is NULL and the read-outs
+     * (model_logprobs, model_loss, model_loss_backward, model_token_backward) run the head on
+     * chunks of at most max(1, logits_chunk_max / V) rows: logits of a chunk, its log-probs /
+     * losses, and in the backward the chunk's logits again, its dlogits, d lnf and d lm_head,
+     * so that [B·T, V] floats never live at once. Defaults MODEL_LOGITS_KEEP_MAX and
+     * MODEL_LOGITS_CHUNK_MAX; the caller may change both between forwards. */
+    size_t logits_keep_max;                 /* floats */
+    size_t logits_chunk_max;                /* floats */
+    void *head_mem;                         /* kept logits + dlogits, or the chunk buffers */
+    size_t head_bytes;                      /* allocated in head_mem */
 } model;
+
+/* 2^25 floats (128 MiB): the golden, test and sampling batches keep their logits; a training
+ * micro-batch of SmolLM2 (4·1024·49152 = 2^27.6 floats) does not. */
+#define MODEL_LOGITS_KEEP_MAX ((size_t)1 << 25)
+/* 2^24 floats (64 MiB) per chunk buffer: 341 rows of SmolLM2's 49152-token vocabulary */
+#define MODEL_LOGITS_CHUNK_MAX ((size_t)1 << 24)
 
 /* ---- life cycle, parameters ------------------------------------------------------------ */
 
@@ -182,8 +203,9 @@ model *model_load(const char *path, svs_err *err);
 
 /* ---- training forward, losses, backward -------------------------------------------------- */
 
-/* Runs the batch and keeps every activation; logits in m->a.logits [B, T, V]. Checks lens and
- * token ids (error naming sequence and position). */
+/* Runs the batch and keeps every activation the backward needs; logits in m->a.logits
+ * [B, T, V] when B·T·V <= m->logits_keep_max, else a.logits = NULL (the read-outs below compute
+ * them chunk by chunk). Checks lens and token ids (error naming sequence and position). */
 int model_forward(model *m, const model_batch *batch, svs_err *err);
 
 /* Fills targets [B, T] with next-token ids: targets[b,t] = ids[b,t+1] for t < lens[b]−1,
@@ -211,7 +233,8 @@ int model_token_backward(model *m, const int32_t *targets, const float *dlogp,
                          const float *dentropy, float temperature, svs_err *err);
 
 /* Backpropagates m->a.dlogits (rows at t >= lens[b] must be zero) through the last forward;
- * ACCUMULATES into the gradient slab. Requires a forward. */
+ * ACCUMULATES into the gradient slab. Requires a forward that kept its logits (error
+ * otherwise: use model_loss_backward / model_token_backward, which work in both modes). */
 int model_backward(model *m, svs_err *err);
 
 void model_zero_grad(model *m);

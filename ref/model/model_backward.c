@@ -1,19 +1,20 @@
 /* model_backward.c — gradients of every parameter through the last model_forward: from
- * d objective / d logits (m->a.dlogits) back to the embedding, ACCUMULATING into the gradient
- * slab (llm.c habit: zeroing is model_zero_grad). Two front ends fill dlogits: the mean
- * cross-entropy (model_loss_backward) and a per-token objective given dJ/dlogp and dJ/dentropy
- * (model_token_backward, the entry the GRPO loss uses; spec/grpo-conventions.md §3.3–3.4).
- * Each step quotes the forward line (model_forward.c) it differentiates. The residual-stream
- * gradient lives in a.dres and is updated in place from layer L−1 down to layer 0. */
+ * d objective / d lnf (a.dln, filled by the LM head's backward, model_head.c) back to the
+ * embedding, ACCUMULATING into the gradient slab (llm.c habit: zeroing is model_zero_grad).
+ * The front ends (the mean cross-entropy, model_loss_backward, and a per-token objective given
+ * dJ/dlogp and dJ/dentropy, model_token_backward, the entry the GRPO loss uses;
+ * spec/grpo-conventions.md §3.3–3.4) are in model_head.c; model_backward here starts from kept
+ * dlogits. Each step quotes the forward line (model_forward.c) it differentiates. The
+ * residual-stream gradient lives in a.dres and is updated in place from layer L−1 down to
+ * layer 0. Attention recomputes its probabilities from q, k and att_stats (ops.h). */
 #include <string.h>
 
 #include "model_internal.h"
 
 static void zero(float *x, size_t n) { memset(x, 0, n * sizeof(float)); }
 
-/* forward: lnf = model.norm(x[L]); logits[b] = lnf[rows of b] · lm_headᵀ
- * so: dlnf = dlogits · lm_head, dlm_head += dlogitsᵀ · lnf (tied: into dembed), then
- * dres = d x[L] = rmsnorm_backward(dlnf) */
+/* forward (kept logits): logits[b] = lnf[rows of b] · lm_headᵀ
+ * so: dlnf = dlogits · lm_head, dlm_head += dlogitsᵀ · lnf (tied: into dembed) */
 static void head_backward(model *m) {
     const ops_table *K = m->ops;
     model_acts *a = &m->a;
@@ -23,6 +24,13 @@ static void head_backward(model *m) {
         K->matmul_backward(a->dln + m->row_off[b] * C, m->g.lm_head, NULL,
                            a->dlogits + (size_t)b * m->T * V, a->lnf + m->row_off[b] * C,
                            m->p.lm_head, m->lens[b], m->C, m->V);
+}
+
+/* forward: lnf = model.norm(x[L]), so dres = d x[L] = rmsnorm_backward(dlnf) */
+static void norm_backward(model *m) {
+    const ops_table *K = m->ops;
+    model_acts *a = &m->a;
+    size_t C = (size_t)m->C, N = (size_t)m->N;
     zero(a->dres, N * C);
     const float *x_last = a->x + (size_t)m->L * m->cap_N * C;
     K->rmsnorm_backward(a->dres, m->g.norm, a->dln, x_last, m->p.norm, a->lnf_rstd, m->N, m->C);
@@ -67,8 +75,8 @@ static void attention_backward(model *m, const model_params *w, const model_para
     for (int b = 0; b < m->B; b++) {
         size_t r = (size_t)m->row_off[b];
         int len = m->lens[b];
-        K->attention_backward(a->dq + r * QD, a->dk + r * KVD, a->dv + r * KVD, a->dscores,
-                              a->datt + r * QD, s->probs + m->probs_off[b], s->q + r * QD,
+        K->attention_backward(a->dq + r * QD, a->dk + r * KVD, a->dv + r * KVD, a->att_scratch,
+                              a->datt + r * QD, s->att_stats + r * m->H * 2, s->q + r * QD,
                               s->k + r * KVD, s->v + r * KVD, len, len, m->H, m->KVH, m->hd);
     }
     /* q = rope(q_pre): dq_pre = R(−θ)·dq; the same for k */
@@ -83,9 +91,8 @@ static void attention_backward(model *m, const model_params *w, const model_para
     K->rmsnorm_backward(a->dres, g->ln1, a->dln, s->x_in, w->ln1, s->ln1_rstd, N, C);
 }
 
-int model_backward(model *m, svs_err *err) {
-    if (!m->have_forward) return svs_errf(err, "model_backward: no forward to differentiate");
-    head_backward(m);
+void model_backward_body(model *m) {
+    norm_backward(m);
     for (int l = m->L - 1; l >= 0; l--) {
         model_params w = model_layer_params(m, &m->p, l);
         model_params g = model_layer_params(m, &m->g, l);
@@ -95,32 +102,16 @@ int model_backward(model *m, svs_err *err) {
     }
     /* forward: x[0] = embed[tok] */
     m->ops->embedding_backward(m->g.embed, m->a.dres, m->tok, m->N, m->C);
+}
+
+int model_backward(model *m, svs_err *err) {
+    if (!m->have_forward) return svs_errf(err, "model_backward: no forward to differentiate");
+    if (!m->a.dlogits)
+        return svs_errf(err, "model_backward: the forward did not keep its logits (B·T·V > "
+                             "logits_keep_max): use model_loss_backward or model_token_backward");
+    head_backward(m);
+    model_backward_body(m);
     return 0;
-}
-
-int model_loss_backward(model *m, const int32_t *targets, float dloss, svs_err *err) {
-    if (model_check_targets(m, targets, "model_loss_backward", err)) return -1;
-    size_t BTV = (size_t)m->B * m->T * m->V;
-    zero(m->a.dlogits, BTV);
-    /* forward: loss = mean over valid rows of lse(logits) − logits[y] */
-    m->ops->crossentropy_backward(m->a.dlogits, dloss, m->a.logits, targets, m->B * m->T, m->V);
-    return model_backward(m, err);
-}
-
-int model_token_backward(model *m, const int32_t *targets, const float *dlogp,
-                         const float *dentropy, float temperature, svs_err *err) {
-    if (model_check_targets(m, targets, "model_token_backward", err)) return -1;
-    if (!(temperature > 0)) return svs_errf(err, "model_token_backward: temperature must be > 0");
-    size_t BT = (size_t)m->B * m->T, V = (size_t)m->V;
-    zero(m->a.dlogits, BT * V);
-    /* forward (model_logprobs): z = logits/T; logp = z_y − lse(z); H = lse(z) − Σ p·z */
-    for (size_t i = 0; i < BT; i++) {
-        if (targets[i] < 0) continue;
-        m->ops->logprob_backward(m->a.dlogits + i * V, dlogp ? &dlogp[i] : NULL,
-                                 dentropy ? &dentropy[i] : NULL, m->a.logits + i * V,
-                                 &targets[i], 1, m->V, temperature);
-    }
-    return model_backward(m, err);
 }
 
 void model_zero_grad(model *m) { zero(m->grads_mem, m->num_params); }

@@ -1,14 +1,16 @@
 /* model_forward.c — the training forward of the Qwen2 / Llama decoder over a padded batch,
- * keeping every activation the backward needs, and the per-token read-outs on its logits:
- * log-probs and entropy at a temperature (verl, spec/grpo-conventions.md §3) and the mean
- * cross-entropy. Architecture: spec/formats.md §9.1–9.3; HF modeling_qwen2.py /
- * modeling_llama.py (Qwen2DecoderLayer.forward, Qwen2Attention.forward, Qwen2MLP.forward,
- * Qwen2Model.forward). Inputs: a model_batch. Outputs: m->a (model.h), logits [B, T, V].
+ * keeping every activation the backward needs (the LM head and the per-token read-outs on its
+ * logits — log-probs, entropy, cross-entropy — are in model_head.c). Architecture:
+ * spec/formats.md §9.1–9.3; HF modeling_qwen2.py / modeling_llama.py (Qwen2DecoderLayer.forward,
+ * Qwen2Attention.forward, Qwen2MLP.forward, Qwen2Model.forward). Inputs: a model_batch.
+ * Outputs: m->a (model.h), logits [B, T, V] when kept.
  *
  * The valid tokens of the batch are packed into N rows (row_off[b] + t), so every linear layer
  * is one matmul over N rows; attention runs on each sequence's rows alone (ops attention is
  * causal over one unpadded sequence), which is what HF computes with right padding and an
- * attention mask at the valid positions. */
+ * attention mask at the valid positions. Memory: attention keeps 2 floats per head and row
+ * (att_stats) instead of the probabilities, and the LM head (model_head.c) keeps the logits
+ * only for small batches. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,28 +35,29 @@ int model_ensure_rope(model *m, int P, svs_err *err) {
 
 /* ---- the activation slab ---------------------------------------------------------------- */
 
-enum { NUM_ACTS = 30 }; /* fields of model_acts, in order */
+enum { NUM_ACTS = 28 }; /* fields of model_acts, in order (logits, dlogits: model_head.c) */
+
+static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
 
 /* sizes of the model_acts fields (llm.c fill_in_activation_sizes) for the capacities in m */
 static void act_sizes(const model *m, size_t s[NUM_ACTS]) {
     size_t L = (size_t)m->L, N = m->cap_N, C = (size_t)m->C, F = (size_t)m->F;
-    size_t QD = (size_t)m->QD, KVD = (size_t)m->KVD, T = (size_t)m->cap_T;
-    size_t BTV = m->cap_BT * (size_t)m->V;
+    size_t QD = (size_t)m->QD, KVD = (size_t)m->KVD, T = (size_t)m->cap_T, H = (size_t)m->H;
+    size_t n_rep = (size_t)(m->H / m->KVH);
     size_t v[NUM_ACTS] = {
         (L + 1) * N * C,           /* x */
         L * N * C, L * N,          /* ln1, ln1_rstd */
         L * N * QD, L * N * KVD, L * N * KVD, /* q, k, v */
-        L * m->cap_P,              /* probs */
+        L * N * H * 2,             /* att_stats */
         L * N * QD,                /* att */
         L * N * C,                 /* h */
         L * N * C, L * N,          /* ln2, ln2_rstd */
         L * N * F, L * N * F, L * N * F, /* gate, up, act */
         N * C, N,                  /* lnf, lnf_rstd */
-        BTV, BTV,                  /* logits, dlogits */
         N * C, N * C,              /* dres, dln */
         N * QD, N * QD, N * KVD, N * KVD, N * KVD, N * QD, /* dq, dqpre, dk, dkpre, dv, datt */
         N * F, N * F, N * F,       /* dgate, dup, dact */
-        (size_t)m->H * T * T,      /* dscores */
+        max_sz(H, 2 * n_rep) * T * T, /* att_scratch: forward probs, backward scratch */
     };
     memcpy(s, v, sizeof v);
 }
@@ -62,11 +65,11 @@ static void act_sizes(const model *m, size_t s[NUM_ACTS]) {
 static void carve_acts(model *m) {
     model_acts *a = &m->a;
     float **f[NUM_ACTS] = {
-        &a->x,      &a->ln1,   &a->ln1_rstd, &a->q,    &a->k,     &a->v,     &a->probs,
+        &a->x,      &a->ln1,   &a->ln1_rstd, &a->q,    &a->k,     &a->v,     &a->att_stats,
         &a->att,    &a->h,     &a->ln2,      &a->ln2_rstd, &a->gate, &a->up,   &a->act,
-        &a->lnf,    &a->lnf_rstd, &a->logits, &a->dlogits, &a->dres, &a->dln,  &a->dq,
+        &a->lnf,    &a->lnf_rstd, &a->dres,  &a->dln,  &a->dq,
         &a->dqpre,  &a->dk,    &a->dkpre,    &a->dv,   &a->datt,  &a->dgate, &a->dup,
-        &a->dact,   &a->dscores};
+        &a->dact,   &a->att_scratch};
     size_t s[NUM_ACTS];
     act_sizes(m, s);
     float *at = m->acts_mem;
@@ -76,17 +79,11 @@ static void carve_acts(model *m) {
     }
 }
 
-static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
-
-/* Grows the activation slab and the batch index arrays to fit N rows, P probabilities per
- * layer, B·T padded rows, B sequences and T positions. */
-static int ensure_acts(model *m, size_t N, size_t P, size_t BT, int B, int T, svs_err *err) {
-    if (m->acts_mem && N <= m->cap_N && P <= m->cap_P && BT <= m->cap_BT && B <= m->cap_B &&
-        T <= m->cap_T)
-        return 0;
+/* Grows the activation slab and the batch index arrays to fit N rows, B sequences and T
+ * positions. */
+static int ensure_acts(model *m, size_t N, int B, int T, svs_err *err) {
+    if (m->acts_mem && N <= m->cap_N && B <= m->cap_B && T <= m->cap_T) return 0;
     m->cap_N = max_sz(m->cap_N, N);
-    m->cap_P = max_sz(m->cap_P, P);
-    m->cap_BT = max_sz(m->cap_BT, BT);
     m->cap_B = B > m->cap_B ? B : m->cap_B;
     m->cap_T = T > m->cap_T ? T : m->cap_T;
     size_t s[NUM_ACTS], total = 0;
@@ -97,18 +94,15 @@ static int ensure_acts(model *m, size_t N, size_t P, size_t BT, int B, int T, sv
     free(m->pos);
     free(m->lens);
     free(m->row_off);
-    free(m->probs_off);
     m->tok = m->pos = NULL;
     m->lens = m->row_off = NULL;
-    m->probs_off = NULL;
     m->acts_floats = total;
     m->acts_mem = svs_calloc(total, sizeof(float), err);
     m->tok = svs_malloc(m->cap_N * sizeof(int32_t), err);
     m->pos = svs_malloc(m->cap_N * sizeof(int32_t), err);
     m->lens = svs_malloc((size_t)m->cap_B * sizeof(int), err);
     m->row_off = svs_malloc((size_t)m->cap_B * sizeof(int), err);
-    m->probs_off = svs_malloc((size_t)m->cap_B * sizeof(size_t), err);
-    if (!m->acts_mem || !m->tok || !m->pos || !m->lens || !m->row_off || !m->probs_off) {
+    if (!m->acts_mem || !m->tok || !m->pos || !m->lens || !m->row_off) {
         free(m->acts_mem);
         m->acts_mem = NULL; /* the next forward retries; the other arrays are freed with it */
         return -1;
@@ -120,7 +114,7 @@ static int ensure_acts(model *m, size_t N, size_t P, size_t BT, int B, int T, sv
 /* Checks the batch, sizes the slab, and packs token ids and positions into rows. */
 static int setup_batch(model *m, const model_batch *bt, svs_err *err) {
     if (bt->B < 1 || bt->T < 1) return svs_errf(err, "model_forward: empty batch");
-    size_t N = 0, P = 0;
+    size_t N = 0;
     for (int b = 0; b < bt->B; b++) {
         int len = bt->lens[b];
         if (len < 1 || len > bt->T)
@@ -133,25 +127,21 @@ static int setup_batch(model *m, const model_batch *bt, svs_err *err) {
                                      "in [0, %d)", b, t, (int)id, m->V);
         }
         N += (size_t)len;
-        P += (size_t)m->H * (size_t)len * (size_t)len;
     }
-    if (ensure_acts(m, N, P, (size_t)bt->B * bt->T, bt->B, bt->T, err) ||
-        model_ensure_rope(m, bt->T, err))
+    if (ensure_acts(m, N, bt->B, bt->T, err) || model_ensure_rope(m, bt->T, err))
         return svs_err_prefix(err, "model_forward");
     m->B = bt->B;
     m->T = bt->T;
     m->N = (int)N;
-    size_t row = 0, poff = 0;
+    size_t row = 0;
     for (int b = 0; b < bt->B; b++) {
         int len = bt->lens[b];
         m->lens[b] = len;
         m->row_off[b] = (int)row;
-        m->probs_off[b] = poff;
         for (int t = 0; t < len; t++, row++) {
             m->tok[row] = bt->ids[(size_t)b * bt->T + t];
             m->pos[row] = t; /* HF position_ids 0..len−1 */
         }
-        poff += (size_t)m->H * (size_t)len * (size_t)len;
     }
     return 0;
 }
@@ -165,7 +155,7 @@ layer_acts model_layer_acts(const model *m, int l) {
         model_layer(a->x, l, N * C),       model_layer(a->ln1, l, N * C),
         model_layer(a->ln1_rstd, l, N),    model_layer(a->q, l, N * m->QD),
         model_layer(a->k, l, N * m->KVD),  model_layer(a->v, l, N * m->KVD),
-        model_layer(a->probs, l, m->cap_P), model_layer(a->att, l, N * m->QD),
+        model_layer(a->att_stats, l, N * (size_t)m->H * 2), model_layer(a->att, l, N * m->QD),
         model_layer(a->h, l, N * C),       model_layer(a->ln2, l, N * C),
         model_layer(a->ln2_rstd, l, N),    model_layer(a->gate, l, N * F),
         model_layer(a->up, l, N * F),      model_layer(a->act, l, N * F),
@@ -214,8 +204,10 @@ static void attention_block(const model *m, const model_params *w, const layer_a
     for (int b = 0; b < m->B; b++) {
         size_t r = (size_t)m->row_off[b];
         int len = m->lens[b];
-        K->attention_forward(s->att + r * QD, s->probs + m->probs_off[b], s->q + r * QD,
-                             s->k + r * KVD, s->v + r * KVD, len, len, m->H, m->KVH, m->hd);
+        /* the probabilities go to scratch; (max, denominator) per head and row are kept */
+        K->attention_forward(s->att + r * QD, m->a.att_scratch, s->att_stats + r * m->H * 2,
+                             s->q + r * QD, s->k + r * KVD, s->v + r * KVD, len, len, m->H,
+                             m->KVH, m->hd);
     }
     K->matmul_forward(s->h, s->att, w->wo, w->bo, N, QD, C);
     K->add(s->h, s->x_in, s->h, (size_t)N * C); /* residual + attn_out */
@@ -235,19 +227,6 @@ static void mlp_block(const model *m, const model_params *w, const layer_acts *s
     K->add(s->x_out, s->h, s->x_out, (size_t)N * C); /* residual + mlp_out */
 }
 
-/* lnf = model.norm(x[L]); logits[b, t] = lm_head(lnf[row_off[b] + t]) for t < lens[b] */
-static void head_forward(model *m) {
-    const ops_table *K = m->ops;
-    size_t C = (size_t)m->C, V = (size_t)m->V;
-    const float *x_last = m->a.x + (size_t)m->L * m->cap_N * C;
-    K->rmsnorm_forward(m->a.lnf, m->a.lnf_rstd, x_last, m->p.norm, m->N, m->C,
-                       (float)m->cfg.rms_norm_eps);
-    memset(m->a.logits, 0, (size_t)m->B * m->T * V * sizeof(float));
-    for (int b = 0; b < m->B; b++)
-        K->matmul_forward(m->a.logits + (size_t)b * m->T * V, m->a.lnf + m->row_off[b] * C,
-                          m->p.lm_head, NULL, m->lens[b], m->C, m->V);
-}
-
 int model_forward(model *m, const model_batch *batch, svs_err *err) {
     m->have_forward = 0;
     if (setup_batch(m, batch, err)) return -1;
@@ -258,52 +237,7 @@ int model_forward(model *m, const model_batch *batch, svs_err *err) {
         attention_block(m, &w, &s);
         mlp_block(m, &w, &s);
     }
-    head_forward(m);
+    if (model_head_forward(m, err)) return svs_err_prefix(err, "model_forward");
     m->have_forward = 1;
-    return 0;
-}
-
-/* ---- read-outs on the logits ------------------------------------------------------------- */
-
-void model_next_token_targets(int32_t *targets, const model_batch *bt) {
-    for (int b = 0; b < bt->B; b++)
-        for (int t = 0; t < bt->T; t++) {
-            size_t i = (size_t)b * bt->T + t;
-            targets[i] = t < bt->lens[b] - 1 ? bt->ids[i + 1] : -1;
-        }
-}
-
-/* targets must be −1 at padding and in [0, V) or −1 elsewhere */
-int model_check_targets(const model *m, const int32_t *targets, const char *who, svs_err *err) {
-    if (!m->have_forward) return svs_errf(err, "%s: no forward to read", who);
-    for (int b = 0; b < m->B; b++)
-        for (int t = 0; t < m->T; t++) {
-            int32_t y = targets[(size_t)b * m->T + t];
-            if (y < -1 || y >= m->V || (y >= 0 && t >= m->lens[b]))
-                return svs_errf(err, "%s: target at sequence %d position %d: %d is not a token "
-                                     "of a valid position (or -1)", who, b, t, (int)y);
-        }
-    return 0;
-}
-
-int model_logprobs(model *m, const int32_t *targets, float temperature, float *logp,
-                   float *entropy, svs_err *err) {
-    if (model_check_targets(m, targets, "model_logprobs", err)) return -1;
-    if (!(temperature > 0)) return svs_errf(err, "model_logprobs: temperature must be > 0");
-    size_t BT = (size_t)m->B * m->T, V = (size_t)m->V;
-    for (size_t i = 0; i < BT; i++) {
-        float lp = 0.0f, h = 0.0f;
-        if (targets[i] >= 0)
-            m->ops->logprob_forward(&lp, &h, m->a.logits + i * V, &targets[i], 1, m->V,
-                                    temperature);
-        if (logp) logp[i] = lp;
-        if (entropy) entropy[i] = h;
-    }
-    return 0;
-}
-
-int model_loss(model *m, const int32_t *targets, float *loss, svs_err *err) {
-    if (model_check_targets(m, targets, "model_loss", err)) return -1;
-    m->ops->crossentropy_forward(loss, NULL, m->a.logits, targets, m->B * m->T, m->V);
     return 0;
 }

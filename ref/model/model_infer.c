@@ -132,8 +132,8 @@ static void kv_attention(const model *m, model_kv *kv, const model_params *w, in
         size_t at = (size_t)kv->len[s] * KVD, cnt = (size_t)ntok[i] * KVD;
         memcpy(kc + at, kv->kn + r * KVD, cnt * sizeof(float));
         memcpy(vc + at, kv->vn + r * KVD, cnt * sizeof(float));
-        K->attention_forward(kv->att + r * QD, kv->probs, kv->q + r * QD, kc, vc, ntok[i], Tk,
-                             m->H, m->KVH, m->hd);
+        K->attention_forward(kv->att + r * QD, kv->probs, NULL, kv->q + r * QD, kc, vc, ntok[i],
+                             Tk, m->H, m->KVH, m->hd); /* no backward: no stats */
         r += (size_t)ntok[i];
     }
     K->matmul_forward(kv->tmp, kv->att, w->wo, w->bo, N, QD, C);

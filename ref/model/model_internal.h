@@ -14,7 +14,7 @@ static inline float *model_layer(float *base, int l, size_t per) {
 
 /* Layer l's slices of the kept activations (x_in = x[l], x_out = x[l+1]). */
 typedef struct layer_acts {
-    float *x_in, *ln1, *ln1_rstd, *q, *k, *v, *probs, *att, *h, *ln2, *ln2_rstd, *gate, *up,
+    float *x_in, *ln1, *ln1_rstd, *q, *k, *v, *att_stats, *att, *h, *ln2, *ln2_rstd, *gate, *up,
         *act, *x_out;
 } layer_acts;
 layer_acts model_layer_acts(const model *m, int l);
@@ -22,6 +22,14 @@ layer_acts model_layer_acts(const model *m, int l);
 /* Layer l's slices of a parameter (or gradient) set: the per-layer fields of the result point
  * at layer l; embed, norm and lm_head are unchanged. */
 model_params model_layer_params(const model *m, const model_params *p, int l);
+
+/* model_head.c: lnf = model.norm(x[L]), then the logits [B, T, V] when B·T·V <=
+ * logits_keep_max (a.logits, a.dlogits), else a.logits = a.dlogits = NULL. */
+int model_head_forward(model *m, svs_err *err);
+
+/* model_backward.c: from a.dln = d lnf (every row) to the embedding, ACCUMULATING into the
+ * gradient slab: model.norm, the layers from L−1 down to 0, the embedding. */
+void model_backward_body(model *m);
 
 /* Checks that a forward exists and that targets [B, T] are −1 or token ids at valid
  * positions (−1 at padding). who names the caller in the message. */

@@ -148,6 +148,8 @@ model *model_create(const model_config *cfg, svs_err *err) {
     if (!m) return NULL;
     m->cfg = *cfg;
     m->ops = ops_find("ref");
+    m->logits_keep_max = MODEL_LOGITS_KEEP_MAX;
+    m->logits_chunk_max = MODEL_LOGITS_CHUNK_MAX;
     if (read_dims(m, cfg, err) || init_rope(m, err)) goto fail;
     m->num_params = 0;
     for (int t = 0; t < MODEL_NUM_TENSORS; t++) {
@@ -182,7 +184,7 @@ void model_free(model *m) {
     free(m->pos);
     free(m->lens);
     free(m->row_off);
-    free(m->probs_off);
+    free(m->head_mem);
     free(m);
 }
 
