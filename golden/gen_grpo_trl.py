@@ -13,7 +13,8 @@ How TRL is called (nothing of TRL is copied; two methods are replaced, the model
   * A real `trl.GRPOTrainer` is built for every batch from a real `trl.GRPOConfig` (loss_type,
     scale_rewards, epsilon, epsilon_high, beta, delta, num_iterations, steps_per_generation,
     max_completion_length, entropy_coef, mask_truncated_completions, ...), so every attribute
-    `_compute_loss` reads is set by TRL's own __init__. The model is a tiny randomly initialised
+    `_compute_loss` reads is set by TRL's own __init__ (use_bias_correction_kl and
+    entropy_coef included: TRL's defaults are what the `trl` preset reproduces). The model is a tiny randomly initialised
     Llama saved to a temporary directory (TRL reloads the reference model from that path); the
     tokenizer is a WordLevel tokenizer built in memory. No network, no generation.
   * Replaced (as instance attributes; the class is untouched):
@@ -32,15 +33,20 @@ How TRL is called (nothing of TRL is copied; two methods are replaced, the model
     value is the micro-batch loss as back-propagated; its clip metrics and KL mean are read from
     `trainer._metrics`. Singleton groups exist in TRL only at evaluation (num_generations_eval=1,
     grpo_trainer.py:2769-2773), so those batches run with the model in eval mode.
-  * use_bias_correction_kl: TRL 1.16 defaults it to True (KL term × coef_1, grpo_trainer.py:3102-3105);
-    we have no such switch, so the main run sets it to False, and batches with beta > 0 also record
-    the loss with TRL's default (`loss_bias_correction_kl`), for the test to measure the difference.
+  * use_bias_correction_kl: TRL 1.16 defaults it to True (KL term × coef_1, grpo_trainer.py:3102-3105;
+    our switch kl_bias_correction); batches with beta > 0 use the default in two of three cases and
+    False otherwise. entropy_coef is 0, 0.01 or 0.1 over every loss type (TRL 1.16's entropy mean /
+    GA, grpo_trainer.py:3186-3211; our entropy_agg=token-mean-micro).
+  * Unscorable responses: in about a quarter of the batches the reward function returns None for
+    some rows (TRL turns them into NaN, leaves them out of nanmean / nanstd and gives them
+    advantage 0, grpo_trainer.py:2759-2810; our nan_rewards=ignore), including whole groups and
+    groups left with a single scored row. They are written as null in "scores".
   * `trl.trainer.utils.selective_log_softmax_and_entropy(logits, labels, temperature=T)` for the
     log-prob / entropy forms.
 
 Not covered (not in our switches): importance_sampling_level='sequence', loss types cispo, sapo,
-vespo, luspo, use_bias_correction_kl=True (measured only), vLLM importance sampling, top_entropy_quantile, the
-off-policy mask, NaN (unscorable) rewards, normalize_then_sum.
+vespo, luspo, vLLM importance sampling, top_entropy_quantile, the off-policy mask, the adaptive
+entropy controller, several reward functions and normalize_then_sum.
 
 Writes golden/grpo_trl.jsonl: line 1 = header (versions, seed, count), then one batch per line.
 Float32 values are written with 9 significant digits (they read back exactly).
@@ -133,6 +139,27 @@ def draw_scores(rng, P, G):
     return np.asarray(out, dtype=np.float32)
 
 
+def drop_scores(rng, s, G):
+    """Unscorable rows (the reward function returns None): NaN in about a quarter of the batches:
+    scattered rows, sometimes a whole group, sometimes a group left with one scored row."""
+    if rng.random() >= 0.25:
+        return s
+    s = s.copy()
+    s[rng.random(len(s)) < 0.2] = np.nan
+    P = len(s) // G
+    if G > 1 and rng.random() < 0.5:
+        g = int(rng.integers(P))
+        if rng.random() < 0.5:
+            s[g * G:(g + 1) * G] = np.nan
+        else:
+            keep = int(rng.integers(G))
+            s[g * G:(g + 1) * G] = np.nan
+            s[g * G + keep] = 0.5
+    if np.isnan(s).all() and rng.random() < 0.7:
+        s[0] = 1.0
+    return s
+
+
 def draw_batch(rng, i):
     singleton = i % 10 == 9
     G = 1 if singleton else int(rng.choice([2, 3, 4, 5, 8]))
@@ -151,7 +178,8 @@ def draw_batch(rng, i):
         beta=[0.0, 0.04, 0.0, 0.1][(i // 12) % 4], epsilon=float(rng.choice([0.2, 0.2, 0.1, 0.3])),
         epsilon_high=None, delta=None, num_iterations=int(rng.choice([1, 2, 2])), steps_per_generation=k,
         max_completion_length=W + int(rng.integers(0, 4)),
-        entropy_coef=float(rng.choice([0.0, 0.0, 0.0, 0.01])),
+        entropy_coef=float(rng.choice([0.0, 0.0, 0.01, 0.1])),
+        use_bias_correction_kl=bool(rng.random() < 2 / 3),
         per_device_train_batch_size=B // k, num_generations=G)
     if rng.random() < 0.5:
         cfg["epsilon_high"] = float(rng.choice([0.28, 0.2, 0.4]))
@@ -172,7 +200,7 @@ def draw_batch(rng, i):
     logits = (np.round(rng.normal(0, 2.5, (B, W, V)) * 64) / 64).astype(np.float32)  # short JSON, exact f32
     labels = rng.integers(0, V, (B, W))
     return dict(cfg=cfg, singleton=singleton, B=B, W=W, G=G, k=k, lengths=lengths, truncated=truncated,
-                scores=draw_scores(rng, P, G), logp=logp, old=old, ref=ref, ent=ent, V=V, T=T,
+                scores=drop_scores(rng, draw_scores(rng, P, G), G), logp=logp, old=old, ref=ref, ent=ent, V=V, T=T,
                 logits=logits, labels=labels)
 
 
@@ -218,12 +246,12 @@ def install_forward(trainer, feed):
     trainer._generate = generate.__get__(trainer, GRPOTrainer)
 
 
-def build_trainer(b, model_dir, tok, out_dir, bias_correction_kl=False):
+def build_trainer(b, model_dir, tok, out_dir):
     c = b["cfg"]
     scores = b["scores"]
 
-    def reward(prompts, completions, row, **kw):
-        return [float(scores[r]) for r in row]
+    def reward(prompts, completions, row, **kw):  # None: unscorable (TRL makes it NaN)
+        return [None if np.isnan(scores[r]) else float(scores[r]) for r in row]
 
     kw = dict(output_dir=out_dir, report_to="none", use_cpu=True, logging_steps=1, save_strategy="no",
               per_device_train_batch_size=c["per_device_train_batch_size"],
@@ -232,7 +260,7 @@ def build_trainer(b, model_dir, tok, out_dir, bias_correction_kl=False):
               loss_type=c["loss_type"], scale_rewards=c["scale_rewards"], beta=c["beta"], epsilon=c["epsilon"],
               epsilon_high=c["epsilon_high"], delta=c["delta"], num_iterations=c["num_iterations"],
               entropy_coef=c["entropy_coef"], mask_truncated_completions=True, importance_sampling_level="token",
-              use_bias_correction_kl=bias_correction_kl)
+              use_bias_correction_kl=c["use_bias_correction_kl"])
     if b["singleton"]:
         kw.update(num_generations=2, num_generations_eval=1, per_device_eval_batch_size=b["B"],
                   per_device_train_batch_size=2, steps_per_generation=1, gradient_accumulation_steps=1)
@@ -249,8 +277,8 @@ def metric(trainer, mode, name):
     return g9(v[-1]) if v else None
 
 
-def run_trl(b, model_dir, tok, out_dir, bias_correction_kl=False):
-    trainer = build_trainer(b, model_dir, tok, out_dir, bias_correction_kl)
+def run_trl(b, model_dir, tok, out_dir):
+    trainer = build_trainer(b, model_dir, tok, out_dir)
     feed = Feed(b)
     install_forward(trainer, feed)
     c = b["cfg"]
@@ -296,16 +324,7 @@ def trl_logits(b):
 def one_batch(rng, i, model_dir, tok, out_dir):
     b = draw_batch(rng, i)
     c = b["cfg"]
-    rng_state = torch.get_rng_state()
-    if c["beta"] != 0:  # TRL's default use_bias_correction_kl=True (KL × coef_1): not one of our switches;
-        # run it first, then rewind torch's RNG so the main run gets the same shuffle and split
-        _, micro_bc, _ = run_trl(b, model_dir, tok, out_dir, bias_correction_kl=True)
-        torch.set_rng_state(rng_state)
-    trainer, micro, mode = run_trl(b, model_dir, tok, out_dir, bias_correction_kl=False)
-    if c["beta"] != 0:
-        for m, mb in zip(micro, micro_bc):
-            assert m["rows"] == mb["rows"]
-            m["loss_bias_correction_kl"] = mb["loss"]
+    trainer, micro, mode = run_trl(b, model_dir, tok, out_dir)
     # advantages and mask in row order, reassembled from TRL's shuffled micro-batches
     adv = [None] * b["B"]
     mask = [None] * b["B"]
@@ -339,7 +358,8 @@ def header(args):
                 transformers=transformers.__version__, accelerate=accelerate.__version__,
                 datasets=datasets.__version__, pandas=pandas.__version__, numpy=np.__version__,
                 python=platform.python_version(), seed=args.seed, count=args.count,
-                fields="per batch: TRL config, inputs (float32, row-major [B][L]), TRL advantages (row order), "
+                fields="per batch: TRL config, inputs (float32, row-major [B][L]; a null score = unscorable, the reward "
+                       "function returned None), TRL advantages (row order), "
                        "per micro-batch (TRL's shuffled split): rows, loss as returned by _compute_loss, "
                        "d loss/d logp, clip metrics, KL and entropy means; logits [B][L][V] with "
                        "selective_log_softmax_and_entropy outputs")

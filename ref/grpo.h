@@ -56,6 +56,13 @@ enum grpo_whiten {
 };
 enum grpo_eps_place { GRPO_EPS_ON_STD, GRPO_EPS_ON_VAR /* a seeded bug: sqrt(var + eps) */,
                       GRPO_EPS_PLACE_COUNT };
+enum grpo_nan_rewards {     /* a NaN score (TRL: every reward function returned None) */
+    GRPO_NANREW_PROPAGATE,  /* plain mean/std: the whole group (the batch std) becomes NaN (verl,
+                               OpenRLHF: torch.mean / torch.std) */
+    GRPO_NANREW_IGNORE,     /* TRL: left out of the group mean / std (nanmean, nanstd), and every
+                               NaN advantage becomes 0 (torch.nan_to_num) */
+    GRPO_NANREW_COUNT
+};
 
 /* ---- loss aggregation switches (§5) ----------------------------------------------------- */
 enum grpo_agg {
@@ -114,6 +121,12 @@ enum grpo_kl_place { GRPO_KLPLACE_OFF, GRPO_KLPLACE_LOSS, GRPO_KLPLACE_REWARD,
                      GRPO_KLPLACE_COUNT };
 enum grpo_entropy_form { GRPO_ENT_LSE /* verl: lse(z) − Σ p z */, GRPO_ENT_PLOGP /* TRL */,
                          GRPO_ENT_COUNT };
+enum grpo_entropy_agg {
+    GRPO_ENTAGG_LOSS,             /* agg(H) with the loss's mode, denominators and scope (verl) */
+    GRPO_ENTAGG_TOKEN_MEAN_MICRO, /* TRL ≥ 1.16: Σ H·m / max(Σm, 1) over the micro-batch, × 1/GA,
+                                     whatever the loss type */
+    GRPO_ENTAGG_COUNT
+};
 enum grpo_filter {
     GRPO_FILTER_NONE,
     GRPO_FILTER_MEAN01,           /* SvS: keep iff 0 < mean < 1, no refill */
@@ -139,6 +152,7 @@ typedef struct grpo_config {
     int std_correction;   /* "std_correction" 1 = unbiased (every library); 0 = population */
     int eps_place;        /* "eps_place"      enum grpo_eps_place */
     int whiten;           /* "whiten"         enum grpo_whiten (token-level, after broadcast) */
+    int nan_rewards;      /* "nan_rewards"    enum grpo_nan_rewards: propagate | ignore (TRL) */
     /* per-token policy loss (§4) */
     int on_policy;        /* "on_policy"      1: old := logp (r ≡ 1), the V/TRL shortcut */
     double logratio_clamp;/* "logratio_clamp" 20 (verl, OpenRLHF) or 0 = off (TRL) */
@@ -161,9 +175,12 @@ typedef struct grpo_config {
     int kl_clamp;         /* "kl_clamp"       enum grpo_kl_clamp */
     int kl_place;         /* "kl_place"       enum grpo_kl_place */
     double kl_coef;       /* "kl_coef"        kl_loss_coef / beta / kl_ctrl.kl_coef */
+    int kl_bias_correction; /* "kl_bias_correction" 0/1: KL in the loss × r = exp(logp − old), r
+                             differentiable (TRL use_bias_correction_kl, default True in 1.16) */
     /* entropy (§3.4, §7) */
     int entropy_form;     /* "entropy_form"   enum grpo_entropy_form */
     double entropy_coef;  /* "entropy_coef" */
+    int entropy_agg;      /* "entropy_agg"    enum grpo_entropy_agg: loss | token-mean-micro (TRL) */
     /* DAPO dynamic sampling and overlong shaping (§8) */
     int filter;           /* "filter"         enum grpo_filter */
     double filter_min, filter_max; /* "filter_min", "filter_max" (RANGE; OpenRLHF (0, 1)) */
@@ -200,6 +217,7 @@ const char *grpo_preset_names(void);
 typedef struct grpo_adv_info {
     size_t groups, singletons, equal_groups; /* groups seen; of size 1; with all scores equal */
     size_t nan_rows;                          /* rows whose advantage is NaN (OpenRLHF n = 1) */
+    size_t nan_scores;                        /* rows with a NaN score (nan_rewards=ignore: A = 0) */
 } grpo_adv_info;
 
 /* Per-row advantages from group ids and scalar scores (float32 in verl's order, §2.1).
@@ -233,6 +251,10 @@ grpo_tok_loss grpo_token_loss(const grpo_config *cfg, float logp, float old, flo
 
 /* KL estimator of §6 for one token (value and ∂/∂logp) under cfg->kl_type and cfg->kl_clamp. */
 float grpo_kl(const grpo_config *cfg, float logp, float ref, float *dkl_dlogp);
+/* The per-token KL term as it enters the loss (kl_place=loss): grpo_kl, times the importance
+ * ratio r = exp(logp − old) when kl_bias_correction=1 (r ≡ 1 with on_policy, but its gradient
+ * still counts: ∂(k·r)/∂logp = k'·r + k·r). old is ignored when the correction is off. */
+float grpo_kl_term(const grpo_config *cfg, float logp, float old, float ref, float *dkl_dlogp);
 
 /* ---- aggregation and scope (§5) ---------------------------------------------------------- */
 /* One micro-batch, row-major [B][L]. ref may be NULL when KL is not in the loss; entropy may be
@@ -252,10 +274,12 @@ typedef struct grpo_scope_info {
 
 typedef struct grpo_micro_out {
     double pg_loss;        /* agg(ℓ), unscaled (the actor/pg_loss metric) */
-    double kl_loss;        /* agg(kl) when kl_place = loss, else 0 */
-    double entropy_loss;   /* agg(H) when entropy is given, else 0 */
+    double kl_loss;        /* agg(kl term) when kl_place = loss (× r with kl_bias_correction), else 0 */
+    double entropy_loss;   /* agg(H) when entropy is given (entropy_agg=token-mean-micro: the
+                              micro-batch token mean Σ H·m / max(Σm, 1)), else 0 */
     double scale;          /* 1/GA, b_mb/N_mini or 1 */
-    double total;          /* scale · (pg − entropy_coef·H + kl_coef·kl), rounded to float32 */
+    double total;          /* scale · (pg − entropy_coef·H + kl_coef·kl), rounded to float32;
+                              entropy_agg=token-mean-micro: scale·(pg + kl_coef·kl) − entropy_coef·H/GA */
     float pg_clipfrac, pg_clipfrac_lower, ppo_kl; /* verl masked means (Σm + 1e-8, float32) */
     float trl_clip_low, trl_clip_high;
 } grpo_micro_out;

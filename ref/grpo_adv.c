@@ -8,7 +8,18 @@
  * n ≤ 64 they equal the double value rounded to float32, so we accumulate in double and round
  * once. Then, in float32: d = R − mean; den = std + eps (eps cast to float32 first, 1e-6 →
  * 0x358637bd); a = d / den. With rewards [1,0,0,1,1,0,0,0] this gives 0x3f9a930b and
- * 0xbf397d40 (HV-A). */
+ * 0xbf397d40 (HV-A).
+ *
+ * NaN scores (a reward function that could not score a response; TRL turns None into NaN):
+ * nan_rewards=propagate (verl, OpenRLHF) uses the plain torch.mean / torch.std, so one NaN makes
+ * its whole group NaN (and the batch std with scale_rewards=batch). nan_rewards=ignore is TRL 1.16
+ * (trl/trainer/grpo_trainer.py:2759-2810 in the PyPI 1.16.0 wheel):
+ *     rewards[unscorable] = NaN
+ *     mean_g = nanmean(R over the group)           std_g = nanstd(R over the group)
+ *     (nanstd: Σ(R − mean)²/(c − 1) over the c scored rows, NaN when c ≤ 1, utils.py:1021-1046)
+ *     A = (R − mean_g) / (std_g + 1e-4)             then  A = nan_to_num(A, nan=0.0)
+ * so an unscored row gets 0, its group's statistics use the scored rows only, and a group with
+ * fewer than two scored rows gets 0 everywhere (std NaN) unless scale_rewards=none (R − R = 0). */
 #include <math.h>
 #include <stdlib.h>
 
@@ -17,7 +28,8 @@
 /* Group statistics of one uid. */
 typedef struct group_stat {
     int64_t uid;
-    size_t n;
+    size_t n;         /* rows of the group (decides the singleton rule) */
+    size_t cnt;       /* rows entering the statistics: n, or the scored rows with nan_rewards=ignore */
     double sum;       /* Σ R */
     double sumsq;     /* Σ R² (one-pass variance of grpo_vectorized) */
     float mean;       /* float32 mean */
@@ -45,33 +57,43 @@ static int assign_groups(size_t B, const int64_t *uid, size_t *gid, group_stat *
     return 0;
 }
 
+/* Whether score s enters the statistics: always with nan_rewards=propagate (a NaN then spreads
+ * through the sums), only when scored (not NaN) with nan_rewards=ignore (TRL nanmean / nanstd). */
+static int counts(const grpo_config *cfg, float s) {
+    return cfg->nan_rewards != GRPO_NANREW_IGNORE || !isnan(s);
+}
+
 /* Mean and variance in double (two passes), rounded to float32 once (§11 rule 4). */
 static int group_moments(const grpo_config *cfg, size_t B, const float *s, const size_t *gid,
                          group_stat *g, size_t ng, svs_err *err) {
     for (size_t i = 0; i < B; i++) {
         group_stat *q = &g[gid[i]];
-        if (q->n == 0 || s[i] > q->max1) {
-            if (q->n) q->max2 = q->max1;
+        q->n++;
+        if (!counts(cfg, s[i])) continue;
+        if (q->cnt == 0 || s[i] > q->max1) {
+            if (q->cnt) q->max2 = q->max1;
             q->max1 = s[i];
             q->argmax = i;
-        } else if (q->n == 1 || s[i] > q->max2) {
+        } else if (q->cnt == 1 || s[i] > q->max2) {
             q->max2 = s[i];
         }
-        q->n++;
+        q->cnt++;
         q->sum += s[i];
         q->sumsq += (double)s[i] * s[i];
     }
     double *ss = svs_calloc(ng ? ng : 1, sizeof *ss, err); /* Σ (R − mean)² per group */
     if (!ss) return -1;
     for (size_t i = 0; i < B; i++) {
-        double dv = s[i] - g[gid[i]].sum / (double)g[gid[i]].n;
+        if (!counts(cfg, s[i])) continue;
+        double dv = s[i] - g[gid[i]].sum / (double)g[gid[i]].cnt;
         ss[gid[i]] += dv * dv;
     }
     for (size_t k = 0; k < ng; k++) {
-        double n = (double)g[k].n, m = g[k].sum / n;
+        /* cnt = 0 (a group of unscored rows): mean 0/0 = NaN, as torch.nanmean gives */
+        double n = (double)g[k].cnt, m = g[k].sum / n;
         double den = cfg->std_correction ? n - 1.0 : n; /* torch.std: correction 1 */
         g[k].mean = (float)m;
-        g[k].var = den > 0 ? ss[k] / den : NAN; /* torch: NaN for n = 1, unbiased */
+        g[k].var = den > 0 ? ss[k] / den : NAN; /* torch / TRL nanstd: NaN for n = 1, unbiased */
         g[k].std = (float)sqrt(g[k].var);
     }
     free(ss);
@@ -93,7 +115,7 @@ static int divides(const grpo_config *cfg) {
 }
 
 /* Singleton rule (§12.1 row "singleton group"). */
-static float singleton_adv(const grpo_config *cfg, float R, grpo_adv_info *info) {
+static float singleton_adv(const grpo_config *cfg, float R) {
     switch (cfg->singleton) {
     case GRPO_SINGLE_VERL: /* mean 0, std 1: verl core_algos.py:267-330 */
         if (cfg->estimator == GRPO_EST_RLOO || cfg->estimator == GRPO_EST_REINFORCE_BASELINE ||
@@ -102,9 +124,7 @@ static float singleton_adv(const grpo_config *cfg, float R, grpo_adv_info *info)
         return (R - 0.0f) / (1.0f + (float)cfg->adv_eps);
     case GRPO_SINGLE_ZERO: return 0.0f;
     case GRPO_SINGLE_RAW: return R;
-    default:
-        if (info) info->nan_rows++;
-        return NAN;
+    default: return NAN; /* counted in info->nan_rows by grpo_advantages */
     }
 }
 
@@ -121,7 +141,7 @@ static float adv_grpo(const grpo_config *cfg, float R, const group_stat *q, floa
 /* verl grpo_vectorized (core_algos.py:333-357, groupwise.py:164-220): one-pass variance,
  * std = sqrt(max(var, eps)), then / (std + eps). */
 static float adv_grpo_vectorized(const grpo_config *cfg, float R, const group_stat *q) {
-    double n = (double)q->n;
+    double n = (double)q->cnt;
     double den = cfg->std_correction ? (n - 1 > 1 ? n - 1 : 1) : n;
     float var = (float)((q->sumsq - q->sum * q->sum / n) / den);
     float eps = (float)cfg->adv_eps;
@@ -132,36 +152,40 @@ static float adv_grpo_vectorized(const grpo_config *cfg, float R, const group_st
 
 /* verl rloo (core_algos.py:477-525): ((R·n)/(n−1)) − ((mean·n)/(n−1)) in float32. */
 static float adv_rloo(float R, const group_stat *q) {
-    float n = (float)q->n, n1 = (float)(q->n - 1);
+    float n = (float)q->cnt, n1 = (float)q->cnt - 1.0f;
     return (R * n) / n1 - (q->mean * n) / n1;
 }
 
 /* verl grpo_passk (core_algos.py:361-419): only the first arg-max row is non-zero. */
 static float adv_passk(const grpo_config *cfg, size_t row, const group_stat *q) {
+    if (q->cnt < 2) return NAN; /* nan_rewards=ignore left fewer than two scored rows */
     if (row != q->argmax) return 0.0f;
     float d = q->max1 - q->max2;
     return divides(cfg) ? normalize(cfg, d, q->std, q->var) : d;
 }
 
-/* Unbiased (or population) std of all B scores, for scale_rewards='batch'. */
+/* Unbiased (or population) std of all B scores, for scale_rewards='batch' (TRL: nanstd over
+ * the scored rows with nan_rewards=ignore). */
 static double batch_variance(const grpo_config *cfg, size_t B, const float *s) {
-    double sum = 0, ss = 0;
-    for (size_t i = 0; i < B; i++) sum += s[i];
-    double m = sum / (double)B;
-    for (size_t i = 0; i < B; i++) ss += (s[i] - m) * (s[i] - m);
-    double den = cfg->std_correction ? (double)B - 1 : (double)B;
+    double sum = 0, ss = 0, c = 0;
+    for (size_t i = 0; i < B; i++)
+        if (counts(cfg, s[i])) sum += s[i], c++;
+    double m = sum / c;
+    for (size_t i = 0; i < B; i++)
+        if (counts(cfg, s[i])) ss += (s[i] - m) * (s[i] - m);
+    double den = cfg->std_correction ? c - 1 : c;
     return den > 0 ? ss / den : NAN;
 }
 
 static float row_advantage(const grpo_config *cfg, size_t i, float R, const group_stat *q,
-                           float bstd, double bvar, grpo_adv_info *info) {
+                           float bstd, double bvar) {
     if (q->n == 1 && cfg->estimator != GRPO_EST_RLOO_VECTORIZED)
-        return singleton_adv(cfg, R, info);
+        return singleton_adv(cfg, R);
     switch (cfg->estimator) {
     case GRPO_EST_GRPO: return adv_grpo(cfg, R, q, bstd, bvar);
     case GRPO_EST_GRPO_VECTORIZED: return adv_grpo_vectorized(cfg, R, q);
     case GRPO_EST_RLOO: return adv_rloo(R, q);
-    case GRPO_EST_RLOO_VECTORIZED: return q->n > 1 ? adv_rloo(R, q) : 0.0f; /* × [count > 1] */
+    case GRPO_EST_RLOO_VECTORIZED: return q->cnt > 1 ? adv_rloo(R, q) : 0.0f; /* × [count > 1] */
     case GRPO_EST_REINFORCE_BASELINE: return R - q->mean;
     default: return adv_passk(cfg, i, q);
     }
@@ -196,8 +220,14 @@ int grpo_advantages(const grpo_config *cfg, size_t B, const int64_t *uid, const 
                 rc = svs_errf(err, "adv_estimator grpo_passk: group uid=%lld has %zu response, "
                                    "needs n >= 2", (long long)g[k].uid, g[k].n);
     double bvar = batch_variance(cfg, B, scores);
-    for (size_t i = 0; i < B && !rc; i++)
-        adv[i] = row_advantage(cfg, i, scores[i], &g[gid[i]], (float)sqrt(bvar), bvar, info);
+    for (size_t i = 0; i < B && !rc; i++) {
+        adv[i] = row_advantage(cfg, i, scores[i], &g[gid[i]], (float)sqrt(bvar), bvar);
+        info->nan_scores += isnan(scores[i]);
+        /* TRL 1.16 grpo_trainer.py:2810: advantages = torch.nan_to_num(advantages, nan=0.0): an
+         * unscored row, and every row of a group whose nanstd is undefined, gets 0 */
+        if (cfg->nan_rewards == GRPO_NANREW_IGNORE && isnan(adv[i])) adv[i] = 0.0f;
+        info->nan_rows += isnan(adv[i]);
+    }
     fill_info(info, g, ng);
     free(g);
     free(gid);

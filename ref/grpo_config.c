@@ -31,6 +31,7 @@ static const char *const W_SCALE[] = {"group", "batch", "none", NULL};
 static const char *const W_SINGLE[] = {"verl", "zero", "nan", "raw", NULL};
 static const char *const W_WHITEN[] = {"none", "verl", "openrlhf", NULL};
 static const char *const W_EPSPL[] = {"std", "var", NULL};
+static const char *const W_NANREW[] = {"propagate", "ignore", NULL};
 static const char *const W_AGG[] = {"token-mean", "seq-mean-token-sum", "seq-mean-token-mean",
                                     "seq-mean-token-sum-norm", "token-sum", NULL};
 static const char *const W_SCOPE[] = {"micro-ga", "micro-rows", "global", NULL};
@@ -44,6 +45,7 @@ static const char *const W_KLTYPE[] = {"k1", "abs", "k2", "k3", "k1+", "abs+", "
 static const char *const W_KLCLAMP[] = {"verl", "none", "openrlhf", NULL};
 static const char *const W_KLPLACE[] = {"off", "loss", "reward", NULL};
 static const char *const W_ENT[] = {"lse", "plogp", NULL};
+static const char *const W_ENTAGG[] = {"loss", "token-mean-micro", NULL};
 static const char *const W_FILTER[] = {"none", "mean01", "std-or-singleton", "range", NULL};
 static const char *const W_OLCAP[] = {"verl", "openrlhf", NULL};
 static const char *const W_SCHED[] = {"constant", "cosine", "linear", NULL};
@@ -61,6 +63,7 @@ static const sw_desc SWITCHES[] = {
     B("norm_adv_by_std", norm_by_std),      E("scale_rewards", scale_rewards, W_SCALE),
     E("singleton", singleton, W_SINGLE),    B("std_correction", std_correction),
     E("eps_place", eps_place, W_EPSPL),     E("whiten", whiten, W_WHITEN),
+    E("nan_rewards", nan_rewards, W_NANREW),
     B("on_policy", on_policy),              RO("logratio_clamp", logratio_clamp),
     R("eps_low", eps_low),                  R("eps_high", eps_high),
     RO("dual_clip_c", dual_clip_c),         RO("trl_delta", trl_delta),
@@ -70,8 +73,9 @@ static const sw_desc SWITCHES[] = {
     R("loss_scale_factor", loss_scale_factor), E("masked", masked, W_MASKED),
     E("reduce", reduce, W_REDUCE),          E("kl_type", kl_type, W_KLTYPE),
     E("kl_clamp", kl_clamp, W_KLCLAMP),     E("kl_place", kl_place, W_KLPLACE),
-    R("kl_coef", kl_coef),                  E("entropy_form", entropy_form, W_ENT),
-    R("entropy_coef", entropy_coef),        E("filter", filter, W_FILTER),
+    R("kl_coef", kl_coef),                  B("kl_bias_correction", kl_bias_correction),
+    E("entropy_form", entropy_form, W_ENT), R("entropy_coef", entropy_coef),
+    E("entropy_agg", entropy_agg, W_ENTAGG), E("filter", filter, W_FILTER),
     R("filter_min", filter_min),            R("filter_max", filter_max),
     B("overlong", overlong),                R("overlong_max_len", overlong_max_len),
     R("overlong_buffer", overlong_buffer),  R("overlong_factor", overlong_factor),
@@ -102,6 +106,7 @@ static void preset_verl(grpo_config *c) {
         .estimator = GRPO_EST_GRPO, .adv_eps = 1e-6, .norm_by_std = 1,
         .scale_rewards = GRPO_SCALE_GROUP, .singleton = GRPO_SINGLE_VERL, .std_correction = 1,
         .eps_place = GRPO_EPS_ON_STD, .whiten = GRPO_WHITEN_NONE,
+        .nan_rewards = GRPO_NANREW_PROPAGATE, /* torch.mean / torch.std: a NaN score spreads */
         .on_policy = 0, .logratio_clamp = 20.0, .eps_low = 0.2, .eps_high = 0.2,
         .dual_clip_c = 3.0, .trl_delta = 0.0,
         .agg = GRPO_AGG_TOKEN_MEAN, .scope = GRPO_SCOPE_MICRO_GA, .tok_denom = GRPO_TOKDEN_PLAIN,
@@ -109,7 +114,8 @@ static void preset_verl(grpo_config *c) {
         .drgrpo_norm = GRPO_DRNORM_SUM_L, .loss_scale_factor = 0.0, .masked = GRPO_MASKED_SELECT,
         .reduce = GRPO_REDUCE_F64,
         .kl_type = GRPO_KL_K3, .kl_clamp = GRPO_KLCLAMP_VERL, .kl_place = GRPO_KLPLACE_OFF,
-        .kl_coef = 0.001, .entropy_form = GRPO_ENT_LSE, .entropy_coef = 0.0,
+        .kl_coef = 0.001, .kl_bias_correction = 0,
+        .entropy_form = GRPO_ENT_LSE, .entropy_coef = 0.0, .entropy_agg = GRPO_ENTAGG_LOSS,
         .filter = GRPO_FILTER_NONE, .filter_min = 0.0, .filter_max = 1.0,
         .overlong = 0, .overlong_max_len = 20480, .overlong_buffer = 4096, .overlong_factor = 1.0,
         .overlong_cap = GRPO_OVERLONG_VERL,
@@ -150,11 +156,13 @@ static void preset_dapo(grpo_config *c) {
     c->warmup_steps = 10;
 }
 
-/* `trl`: huggingface/trl@f2cd5771 GRPOTrainer defaults (loss_type dapo). */
+/* `trl`: huggingface/trl@f2cd5771 GRPOTrainer defaults (loss_type dapo), and TRL 1.16.0's
+ * defaults for the three switches below (trl/trainer/grpo_trainer.py in the PyPI 1.16.0 wheel). */
 static void preset_trl(grpo_config *c) {
     preset_verl(c);
     c->adv_eps = 1e-4;
     c->singleton = GRPO_SINGLE_ZERO;
+    c->nan_rewards = GRPO_NANREW_IGNORE;               /* nanmean / nanstd, nan_to_num: 2753-2811 */
     c->logratio_clamp = 0.0;
     c->dual_clip_c = 0.0;
     c->scope = GRPO_SCOPE_GLOBAL;
@@ -166,7 +174,9 @@ static void preset_trl(grpo_config *c) {
     c->kl_clamp = GRPO_KLCLAMP_NONE;
     c->kl_place = GRPO_KLPLACE_LOSS;
     c->kl_coef = 0.0;
+    c->kl_bias_correction = 1;                         /* use_bias_correction_kl=True: 3102-3105 */
     c->entropy_form = GRPO_ENT_PLOGP;
+    c->entropy_agg = GRPO_ENTAGG_TOKEN_MEAN_MICRO;     /* Σ H·m / max(Σm, 1) / GA: 3186-3211 */
     c->weight_decay = 0.0;
     c->skip_nonfinite = 0;
     c->schedule = GRPO_SCHED_LINEAR;

@@ -28,18 +28,25 @@ static float t_min(float a, float b) { return isnan(a) || isnan(b) ? NAN : (a < 
 static float share_max(float a, float b) { return a > b ? 1.0f : a < b ? 0.0f : 0.5f; }
 static float share_min(float a, float b) { return a < b ? 1.0f : a > b ? 0.0f : 0.5f; }
 
-grpo_tok_loss grpo_token_loss(const grpo_config *cfg, float logp, float old, float A) {
-    grpo_tok_loss o = {0};
+/* d = logp − old, clamped to ±logratio_clamp; *pass = ∂d/∂logp (1 inside the clamp, 0 outside). */
+static float log_ratio(const grpo_config *cfg, float logp, float old, float *pass) {
     if (cfg->on_policy) old = logp; /* old = logp.detach(): r ≡ 1 (V/VN, TRL shortcut) */
     /* 1. d = clamp(logp − old, −20, 20)  (volcengine/verl@b178a3cd:verl/trainer/ppo/
      *    core_algos.py:1160-1250; OpenRLHF loss.py:160-230; TRL: no clamp). clamp's backward
      *    passes the gradient where min ≤ x ≤ max, inclusive (§4.2). */
-    float d = logp - old, d_pass = 1.0f;
+    float d = logp - old;
+    *pass = 1.0f;
     if (cfg->logratio_clamp > 0) {
         float c = (float)cfg->logratio_clamp;
-        if (d < -c) d = -c, d_pass = 0.0f;
-        else if (d > c) d = c, d_pass = 0.0f;
+        if (d < -c) d = -c, *pass = 0.0f;
+        else if (d > c) d = c, *pass = 0.0f;
     }
+    return d;
+}
+
+grpo_tok_loss grpo_token_loss(const grpo_config *cfg, float logp, float old, float A) {
+    grpo_tok_loss o = {0};
+    float d_pass, d = log_ratio(cfg, logp, old, &d_pass);
     float r = expf(d); /* 2. r = exp(d) */
     /* TRL delta (huggingface/trl@f2cd5771:trl/trainer/grpo_trainer.py:3050-3110): coef_1 is
      * capped at δ after coef_2 = clamp(coef_1, …) was taken from the uncapped value. */
@@ -116,6 +123,22 @@ float grpo_kl(const grpo_config *cfg, float logp, float ref, float *dkl_dlogp) {
     if (straight) g = diff;
     if (dkl_dlogp) *dkl_dlogp = g;
     return v;
+}
+
+float grpo_kl_term(const grpo_config *cfg, float logp, float old, float ref, float *dkl_dlogp) {
+    float g, k = grpo_kl(cfg, logp, ref, &g);
+    if (cfg->kl_bias_correction) {
+        /* TRL use_bias_correction_kl (default True in 1.16.0; trl/trainer/grpo_trainer.py:3102-3105):
+         *     coef_1 = exp(logp − old)            (before the delta cap; old = logp.detach()
+         *     per_token_kl = per_token_kl · coef_1  on-policy, so r = 1 but ∂r/∂logp = 1)
+         * float32 product; ∂(k·r)/∂logp = k'·r + k·r (r' = r inside the log-ratio clamp). */
+        float pass, r = expf(log_ratio(cfg, logp, old, &pass));
+        float kr = k * r;
+        g = g * r + k * (r * pass);
+        k = kr;
+    }
+    if (dkl_dlogp) *dkl_dlogp = g;
+    return k;
 }
 
 /* ---- aggregation (§5.1, §5.2) ------------------------------------------------------------- */
@@ -310,24 +333,51 @@ static void token_pass(const grpo_config *cfg, const grpo_micro *mb, float *loss
     out->trl_clip_high = metric_mean(hi, n);
 }
 
-/* KL term in the loss: per-token values and gradients into kl/dkl; needs ref. */
+/* KL term in the loss: per-token values and gradients into kl/dkl (grpo_kl_term: × r with
+ * kl_bias_correction); needs ref. */
 static int kl_pass(const grpo_config *cfg, const grpo_micro *mb, float *kl, float *dkl, svs_err *err) {
     if (!mb->ref) return svs_errf(err, "kl_place=loss needs reference log-probs (ref)");
-    for (size_t k = 0; k < mb->B * mb->L; k++) kl[k] = grpo_kl(cfg, mb->logp[k], mb->ref[k], &dkl[k]);
+    for (size_t k = 0; k < mb->B * mb->L; k++)
+        kl[k] = grpo_kl_term(cfg, mb->logp[k], mb->old[k], mb->ref[k], &dkl[k]);
     return 0;
 }
 
-/* Combines the aggregated terms in verl's order: (pg − H·c_H + kl·c_KL)·scale, f32 once. */
-static double combine(const grpo_config *cfg, const grpo_micro_out *o, int use_ent, int use_kl) {
-    double v = o->pg_loss;
-    if (use_ent) v -= o->entropy_loss * cfg->entropy_coef;
-    if (use_kl) v += o->kl_loss * cfg->kl_coef;
-    return (double)(float)(v * o->scale);
+/* Entropy bonus with entropy_agg=token-mean-micro (TRL 1.16.0 trl/trainer/grpo_trainer.py:
+ * 3186-3211, for every loss type, "never by a loss-type-specific policy normalizer"):
+ *     entropy_loss = Σ H·m / max(Σm, 1) / GA        (GA = 1 in eval)
+ *     loss = loss − entropy_coef · entropy_loss
+ * H̄ = Σ H·m / max(Σm, 1) over this micro-batch (double, rounded once; x·m or select per
+ * `masked`); the weight 1/GA comes from scope->ga (1 without a scope), whatever the scope. */
+static double entropy_token_mean(const grpo_config *cfg, const grpo_micro *mb, double *den) {
+    double s = 0, c = 0, v;
+    for (size_t k = 0; k < mb->B * mb->L; k++) {
+        c += mb->mask[k];
+        if (masked_term(cfg, mb->entropy[k], mb->mask[k], &v)) s += v;
+    }
+    *den = c > 1 ? c : 1.0; /* .clamp(min=1.0) */
+    return (double)(float)(s / *den);
 }
 
+static double ga_weight(const grpo_scope_info *sc) { return sc && sc->ga ? 1.0 / (double)sc->ga : 1.0; }
+
+/* Combines the aggregated terms in verl's order: (pg − H·c_H + kl·c_KL)·scale, f32 once.
+ * entropy_agg=token-mean-micro: scale·(pg + kl·c_KL) − c_H·H̄/GA (TRL 1.16). */
+static double combine(const grpo_config *cfg, const grpo_micro_out *o, int use_ent, int use_kl,
+                      const grpo_scope_info *sc) {
+    double v = o->pg_loss, ent = 0;
+    if (use_ent && cfg->entropy_agg == GRPO_ENTAGG_TOKEN_MEAN_MICRO)
+        ent = o->entropy_loss * cfg->entropy_coef * ga_weight(sc);
+    else if (use_ent)
+        v -= o->entropy_loss * cfg->entropy_coef;
+    if (use_kl) v += o->kl_loss * cfg->kl_coef;
+    return (double)(float)(v * o->scale - ent);
+}
+
+/* ∂total/∂logp and ∂total/∂H per token. ent_w: with entropy_agg=token-mean-micro the weight
+ * 1/(max(Σm, 1)·GA) of every token's H (× m), else 0 (H weighted like the loss). */
 static void gradients(const grpo_config *cfg, const grpo_micro *mb, const agg_plan *p,
-                      double scale, const float *dloss, const float *dkl, float *grad_logp,
-                      float *grad_ent) {
+                      double scale, const float *dloss, const float *dkl, double ent_w,
+                      float *grad_logp, float *grad_ent) {
     for (size_t i = 0; i < mb->B; i++)
         for (size_t t = 0; t < mb->L; t++) {
             size_t k = i * mb->L + t;
@@ -335,7 +385,11 @@ static void gradients(const grpo_config *cfg, const grpo_micro *mb, const agg_pl
             if (cfg->masked == GRPO_MASKED_SELECT && mb->mask[k] == 0) w = 0;
             double g = (double)dloss[k] + (dkl ? cfg->kl_coef * dkl[k] : 0.0);
             if (grad_logp) grad_logp[k] = (float)(w * g);
-            if (grad_ent) grad_ent[k] = (float)(-cfg->entropy_coef * w);
+            double we = cfg->entropy_agg == GRPO_ENTAGG_TOKEN_MEAN_MICRO ? ent_w * mb->mask[k] : w;
+            if (cfg->entropy_agg == GRPO_ENTAGG_TOKEN_MEAN_MICRO && cfg->masked == GRPO_MASKED_SELECT &&
+                mb->mask[k] == 0)
+                we = 0;
+            if (grad_ent) grad_ent[k] = (float)(-cfg->entropy_coef * we);
         }
 }
 
@@ -357,11 +411,15 @@ int grpo_micro_loss(const grpo_config *cfg, const grpo_micro *mb, const grpo_sco
         token_pass(cfg, mb, loss, dloss, out);
         out->pg_loss = agg_apply(cfg, &p, loss, mb->mask);
         if (use_kl) out->kl_loss = agg_apply(cfg, &p, kl, mb->mask);
-        if (mb->entropy) out->entropy_loss = agg_apply(cfg, &p, mb->entropy, mb->mask);
-        out->total = combine(cfg, out, use_ent, use_kl);
+        double ent_den = 1.0;
+        if (mb->entropy && cfg->entropy_agg == GRPO_ENTAGG_TOKEN_MEAN_MICRO)
+            out->entropy_loss = entropy_token_mean(cfg, mb, &ent_den);
+        else if (mb->entropy)
+            out->entropy_loss = agg_apply(cfg, &p, mb->entropy, mb->mask);
+        out->total = combine(cfg, out, use_ent, use_kl, scope);
         if (grad_logp || grad_entropy)
-            gradients(cfg, mb, &p, out->scale, dloss, use_kl ? dkl : NULL, grad_logp,
-                      use_ent ? grad_entropy : NULL);
+            gradients(cfg, mb, &p, out->scale, dloss, use_kl ? dkl : NULL, ga_weight(scope) / ent_den,
+                      grad_logp, use_ent ? grad_entropy : NULL);
         if (grad_entropy && !use_ent)
             for (size_t k = 0; k < n; k++) grad_entropy[k] = 0.0f;
         for (size_t k = 0; tok_loss && k < n; k++) tok_loss[k] = loss[k];

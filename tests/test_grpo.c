@@ -834,6 +834,69 @@ static void loss_terms(void) {
     check_close("KL in reward row 1", rw[1], 0 - 0.5 * (0.0 + -1.0), 1e-6, 1e-7);
 }
 
+/* ---- TRL 1.16 defaults: nan_rewards, kl_bias_correction, entropy_agg ---------------------- */
+
+static void trl_defaults(void) {
+    grpo_config t = preset("trl"), v = preset("verl"), s = preset("verl-svs");
+    CHECK(t.nan_rewards == GRPO_NANREW_IGNORE && t.kl_bias_correction == 1 &&
+              t.entropy_agg == GRPO_ENTAGG_TOKEN_MEAN_MICRO, "trl preset: TRL 1.16 defaults");
+    CHECK(v.nan_rewards == GRPO_NANREW_PROPAGATE && v.kl_bias_correction == 0 && v.entropy_agg == GRPO_ENTAGG_LOSS &&
+              s.nan_rewards == GRPO_NANREW_PROPAGATE && s.kl_bias_correction == 0 && s.entropy_agg == GRPO_ENTAGG_LOSS,
+          "verl presets keep NaN propagation, no KL correction, H aggregated like the loss");
+    /* unscored rows: group a = [NaN, 1, 0] → [0, ±0.5/(0.70710677 + 1e-4)]; group b = [NaN, 0.5]
+     * has one scored row: nanstd NaN → 0 (TRL nan_to_num); verl: both groups NaN */
+    int64_t uid[5] = {1, 1, 1, 2, 2};
+    float sc[5] = {NAN, 1, 0, NAN, 0.5f}, a[5];
+    grpo_adv_info info;
+    svs_err err = {{0}};
+    CHECK(grpo_advantages(&t, 5, uid, sc, a, &info, &err) == 0, "%s", err.msg);
+    float want = 0.5f / (sqrtf(0.5f) + 1e-4f);
+    CHECK(a[0] == 0 && a[1] == want && a[2] == -want && a[3] == 0 && a[4] == 0 && info.nan_scores == 2 &&
+              info.nan_rows == 0, "nan_rewards=ignore: %g %g %g %g %g (nan_scores %zu)", a[0], a[1], a[2], a[3], a[4],
+          info.nan_scores);
+    set(&t, "scale_rewards=none");
+    CHECK(grpo_advantages(&t, 5, uid, sc, a, NULL, &err) == 0 && a[1] == 0.5f && a[2] == -0.5f && a[4] == 0,
+          "nan_rewards=ignore, scale none: %g %g %g", a[1], a[2], a[4]);
+    set(&t, "scale_rewards=batch"); /* batch nanstd over {1, 0, 0.5} = 0.5 */
+    CHECK(grpo_advantages(&t, 5, uid, sc, a, NULL, &err) == 0 && a[1] == 0.5f / (0.5f + 1e-4f) && a[4] == 0,
+          "nan_rewards=ignore, scale batch: %g %g", a[1], a[4]);
+    CHECK(grpo_advantages(&v, 5, uid, sc, a, &info, &err) == 0 && isnan(a[1]) && isnan(a[4]) && info.nan_rows == 5,
+          "nan_rewards=propagate: whole groups NaN (nan_rows %zu)", info.nan_rows);
+    /* KL bias correction: k3 · r, r = exp(logp − old); ∂/∂logp = k'·r + k·r (finite difference) */
+    grpo_config k = preset("trl");
+    float g, g0, k0 = grpo_kl(&k, -1.0f, -0.5f, &g0), kr = grpo_kl_term(&k, -1.0f, -1.2f, -0.5f, &g);
+    float r = expf(-1.0f - -1.2f);
+    CHECK(kr == k0 * r, "kl_bias_correction value: %.9g vs %.9g", kr, k0 * r);
+    double h = 1e-4, kp = (exp(0.5 - h) - (0.5 - h) - 1) * exp(0.2 + h), km = (exp(0.5 + h) - (0.5 + h) - 1) * exp(0.2 - h);
+    check_close("kl_bias_correction gradient", g, (kp - km) / (2 * h), 1e-5, 1e-7);
+    set(&k, "on_policy=1"); /* r ≡ 1, but ∂r/∂logp = 1: the gradient is k' + k */
+    kr = grpo_kl_term(&k, -1.0f, -1.2f, -0.5f, &g);
+    CHECK(kr == k0 && g == g0 + k0, "on-policy correction: %.9g %.9g vs %.9g %.9g", kr, g, k0, g0 + k0);
+    set(&k, "kl_bias_correction=0");
+    kr = grpo_kl_term(&k, -1.0f, -1.2f, -0.5f, &g);
+    CHECK(kr == k0 && g == g0, "no correction: grpo_kl");
+    /* entropy_agg=token-mean-micro: −c · Σ H·m / max(Σm, 1) / GA for every loss type; with
+     * trl-grpo (seq-mean-token-mean) and GA = 2 the loss-style aggregate would differ */
+    float lp[6] = {-1, -0.5f, -2, -1, -0.7f, 0}, old[6] = {-1.1f, -0.5f, -1.8f, -1, -0.6f, 0};
+    float ad[6] = {0.5f, 0.5f, 0.5f, -1, -1, 0}, m[6] = {1, 1, 1, 1, 1, 0}, H[6] = {0.5f, 1, 2, 0.25f, 0.75f, 9};
+    grpo_micro mb = {.B = 2, .L = 3, .logp = lp, .old = old, .adv = ad, .mask = m, .entropy = H};
+    grpo_scope_info ga2 = {.mini_rows = 2, .ga = 2, .global_tokens = 5, .global_seqs = 2};
+    grpo_config e = preset("trl"), e0;
+    set(&e, "loss_agg_mode=trl-grpo");
+    e0 = e, set(&e0, "entropy_coef=0");
+    set(&e, "entropy_coef=0.1");
+    grpo_micro_out o, o0;
+    float ge[6];
+    CHECK(grpo_micro_loss(&e0, &mb, &ga2, &o0, NULL, NULL, NULL, &err) == 0 &&
+              grpo_micro_loss(&e, &mb, &ga2, &o, NULL, NULL, ge, &err) == 0, "%s", err.msg);
+    check_close("entropy_agg=token-mean-micro: H̄", o.entropy_loss, 4.5 / 5, 1e-7, 0);
+    check_close("entropy_agg=token-mean-micro: total", o.total, o0.total - 0.1 * (4.5 / 5) / 2, 1e-6, 1e-8);
+    for (int q = 0; q < 6; q++) check_close("entropy_agg=token-mean-micro: dH", ge[q], -0.1 * m[q] / 5 / 2, 1e-6, 0);
+    set(&e, "entropy_agg=loss"); /* seq-mean-token-mean of H: (3.5/3 + 1/2)/2, × 1/GA */
+    CHECK(grpo_micro_loss(&e, &mb, &ga2, &o, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+    check_close("entropy_agg=loss: agg(H)", o.entropy_loss, (3.5 / 3 + 0.5) / 2, 1e-6, 0);
+}
+
 /* ---- seeded bugs: each must change the result on a small batch ---------------------------- */
 
 static int differs(double a, double b) { return !test_close(a, b, 1e-4, 1e-6); }
@@ -923,6 +986,7 @@ int main(void) {
     }
     section_a2();
     presets();
+    trl_defaults();
     overrides();
     estimators();
     filters();

@@ -40,6 +40,15 @@ has_line "show verl-svs masked" "^masked += mult$"
 expect_exit 0 "show trl" "$SVS" grpo --preset trl --show
 has_line "show trl adv_eps" "^adv_eps += 0.0001$"
 has_line "show trl dual clip off" "^dual_clip_c += 0$"
+has_line "show trl nan_rewards" "^nan_rewards += ignore$"
+has_line "show trl kl_bias_correction" "^kl_bias_correction += 1$"
+has_line "show trl entropy_agg" "^entropy_agg += token-mean-micro$"
+expect_exit 0 "show verl" "$SVS" grpo --preset verl --show
+has_line "show verl nan_rewards" "^nan_rewards += propagate$"
+has_line "show verl kl_bias_correction" "^kl_bias_correction += 0$"
+has_line "show verl entropy_agg" "^entropy_agg += loss$"
+expect_err "show bad entropy_agg" 'switch entropy_agg: unknown value "mean" (accepted: loss, token-mean-micro)' \
+    "$SVS" grpo --preset trl --set entropy_agg=mean --show
 expect_exit 0 "show openrlhf" "$SVS" grpo --preset openrlhf --show
 has_line "show openrlhf unset" "^eps_low += \(unset"
 expect_exit 0 "show override" "$SVS" grpo --preset verl --set eps_high=0.28 --set loss_agg_mode=seq-mean-token-mean --show
@@ -159,6 +168,29 @@ expect_err "bad tolerance" 'option --tolerance-rel: expected a finite number >= 
 printf '%s\n' '{"header": true, "preset": "verl"}' "$R1" "$R2" '{"batch": true, "loss": null}' >"$tmp/nan.jsonl"
 expect_exit 1 "select: loss is finite, theirs NaN" "$SVS" grpo --check "$tmp/nan.jsonl"
 expect_exit 0 "mult: NaN leaks, agrees with NaN" "$SVS" grpo --set masked=mult --check "$tmp/nan.jsonl"
+
+# unscored responses ("reward": null): TRL (nan_rewards=ignore) leaves them out of the group
+# mean / std and gives A = 0, also to a group left with one scored row; verl's plain mean makes
+# the group NaN
+U='{"header": true, "preset": "trl"}'
+printf '%s\n' "$U" \
+    '{"uid": "a", "reward": null, "mask": [1], "logp": [-1], "old_logp": [-1], "advantages": 0}' \
+    '{"uid": "a", "reward": 1, "mask": [1], "logp": [-1], "old_logp": [-1], "advantages": 0.7070068}' \
+    '{"uid": "a", "reward": 0, "mask": [1], "logp": [-1], "old_logp": [-1], "advantages": -0.7070068}' \
+    '{"uid": "b", "reward": null, "mask": [1], "logp": [-1], "old_logp": [-1], "advantages": 0}' \
+    '{"uid": "b", "reward": 0.5, "mask": [1], "logp": [-1], "old_logp": [-1], "advantages": 0}' >"$tmp/unscored.jsonl"
+expect_exit 0 "unscored rewards under trl" "$SVS" grpo --check "$tmp/unscored.jsonl"
+expect_exit 1 "unscored rewards under nan_rewards=propagate" "$SVS" grpo --set nan_rewards=propagate \
+    --check "$tmp/unscored.jsonl"
+has_line "propagate names advantages" "^advantages .* DIFFERS "
+# TRL's KL bias correction: kl_loss = mean of k3 · exp(logp − old): (0.14872122 · 1.2214029 + 0)/2
+printf '%s\n' '{"header": true, "preset": "trl", "set": {"kl_coef": 0.1}}' \
+    '{"uid": "a", "reward": 1, "mask": [1], "logp": [-1], "old_logp": [-1.2], "ref_logp": [-0.5]}' \
+    '{"uid": "a", "reward": 0, "mask": [1], "logp": [-1], "old_logp": [-1], "ref_logp": [-1]}' \
+    '{"batch": true, "kl_loss": 0.09082426}' >"$tmp/klbc.jsonl"
+expect_exit 0 "kl_loss with the bias correction" "$SVS" grpo --check "$tmp/klbc.jsonl"
+expect_exit 1 "kl_loss without the bias correction" "$SVS" grpo --set kl_bias_correction=0 --check "$tmp/klbc.jsonl"
+has_line "no bias correction names kl_loss" "^kl_loss .* DIFFERS "
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

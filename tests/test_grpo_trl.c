@@ -12,28 +12,33 @@
  * KL mean; per batch the sum of the micro-batch losses against grpo_minibatch_loss; and
  * selective_log_softmax_and_entropy against grpo_logprob / grpo_entropy (entropy_form=plogp).
  *
- * Entropy bonus (entropy_coef ≠ 0). TRL 1.16 adds −coef · Σ H·m / max(Σm, 1) / GA for EVERY
- * loss type (trl 1.16.0 grpo_trainer.py:3186-3211, "never by a loss-type-specific policy normalizer"),
- * while grpo_micro_loss aggregates H with the loss's own mode (verl §5.3; spec §7 describes an
- * older TRL where dapo used the loss normalizer). The loss check therefore adds the TRL 1.16 term
- * computed with our grpo_aggregate in trl-bnpo mode to ours with entropy_coef = 0, and the
- * built-in combination is measured separately (REPORT "entropy convention" line), not failed.
- * KL: TRL 1.16 defaults use_bias_correction_kl=True (per-token k3 × coef_1, grpo_trainer.py:
- * 3102-3105), which we have no switch for; the goldens' main run sets it False, and for beta > 0
- * TRL's default loss is checked against our pieces recombined as agg(ℓ + β·kl·r) (REPORT line).
+ * TRL 1.16 defaults that the `trl` preset reproduces (checked like everything else, strictly):
+ *   kl_bias_correction=1   use_bias_correction_kl=True: per-token k3 × coef_1, coef_1 = exp(logp − old)
+ *                          differentiable (grpo_trainer.py:3102-3105); the goldens use True in two of
+ *                          three beta > 0 batches and False in the rest (set per batch from the file)
+ *   entropy_agg=token-mean-micro  the entropy bonus −coef · Σ H·m / max(Σm, 1) / GA for every loss
+ *                          type (grpo_trainer.py:3186-3211); entropy_coef 0.01 / 0.1 over all types
+ *   nan_rewards=ignore     a reward function returning None: NaN left out of nanmean / nanstd, and
+ *                          A = nan_to_num(A) = 0 (grpo_trainer.py:2759-2810); whole groups unscored
+ *                          and groups left with one scored row (A = 0 there: nanstd of one is NaN)
  *
  * Tolerances, |ours − TRL| ≤ tol (both sides float32; u = 2^-24):
  *   advantages     1e-6·|TRL| + 8u·(|R| + |mean|)/den + 1e-7, den = std + 1e-4 (batch std with
- *                  scale_rewards=batch, 1 with none): R − mean cancels, and torch's float32
- *                  mean / nanstd may differ from our once-rounded double by an ulp; measured:
- *                  an all-equal group of 8 × 1.5158 gets |A| = 1.2e-3 in TRL (float32 mean off by
- *                  one ulp, divided by std + 1e-4 ≈ 1e-4), 0 here
- *   micro loss     1e-5·|TRL| + 2e-6·scale·agg(|ℓ| + β|kl| + c_H·H)  (summation order; ℓ up to e^40)
- *   gradient       1e-5·|TRL| + 1e-6·max|grad| + 1e-12; tokens within 1e-5 of a kink skipped
+ *                  scale_rewards=batch, 1 with none), mean and std over the scored rows: R − mean
+ *                  cancels, and torch's float32 mean / nanstd may differ from our once-rounded
+ *                  double by an ulp; measured: an all-equal group of 5 × 0.852677882 gets
+ *                  |A| = 6.0e-4 in TRL (float32 mean off by one ulp, divided by std + 1e-4 ≈ 1e-4),
+ *                  0 here.
+ *                  Exactly 0 (tolerance 0) for an unscored row and where the std is undefined
+ *   micro loss     1e-5·|TRL| + 2e-6·(scale·agg(|ℓ| + β|kl·r|) + c_H·H̄/GA)  (summation order;
+ *                  ℓ up to e^40)
+ *   gradient       1e-5·|TRL| + 1e-6·max|grad| + 1e-12; tokens within 1e-5 of a kink skipped;
+ *                  with the KL bias correction + 8u·β·w·(|k'·r| + |k·r|) (see check_micro)
  *   clip metrics   (tokens within 1e-5 of a bound)/max(Σm, 1) + 1e-6
  *   KL mean        1e-5·|TRL| + 8u·mean(e^|x| + |x| + 1)   (k3 = eˣ − x − 1 cancels, no clamp)
  *   logp, entropy  2e-6·|TRL| + 16u·(max|z/T| + 1)         (logsumexp cancels)
- * REPORT lines print each quantity's max abs and rel (|TRL| ≥ 1e-3) errors. */
+ * REPORT lines print each quantity's max abs and rel (|TRL| ≥ 1e-3) errors and the largest
+ * fraction of its tolerance used. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,16 +49,19 @@
 
 #define U32 (1.0 / 16777216.0)
 
-enum { Q_ADV, Q_LOSS, Q_MINI, Q_GRAD, Q_CLIP, Q_KL, Q_ENTM, Q_BC, Q_LOGP, Q_ENT, Q_COUNT };
-static const char *QN[Q_COUNT] = {"advantages", "micro loss", "minibatch sum", "grad logp",
-                                  "clip fractions", "kl mean", "entropy mean", "kl bias-corr", "logprob",
-                                  "entropy"};
-static struct { double abs, rel; long n; } st[Q_COUNT];
-static struct { long micro, differ; double max_abs; } ent_conv; /* built-in entropy combination */
-static struct { long micro, differ; double max_rel; } bias_kl;    /* TRL default use_bias_correction_kl */
+/* Q_LOSS_BC / Q_LOSS_ENT / Q_ADV_NAN: the same checks as Q_LOSS / Q_ADV, counted apart for the
+ * micro-batches with the KL bias correction (beta > 0), with an entropy bonus, and the batches
+ * with unscored rows, so that the REPORT lines give their own maxima. Q_GRAD_BC: the gradient in
+ * the micro-batches with the KL bias correction (Q_GRAD: all others). */
+enum { Q_ADV, Q_ADV_NAN, Q_LOSS, Q_LOSS_BC, Q_LOSS_ENT, Q_MINI, Q_GRAD, Q_GRAD_BC, Q_CLIP, Q_KL, Q_ENTM, Q_LOGP,
+       Q_ENT, Q_COUNT };
+static const char *QN[Q_COUNT] = {"advantages", "adv (NaN rew)", "micro loss", "loss kl-bias-corr",
+                                  "loss entropy", "minibatch sum", "grad logp", "grad kl-bias-corr",
+                                  "clip fractions", "kl mean", "entropy mean", "logprob", "entropy"};
+static struct { double abs, rel, frac; long n, rel_id; } st[Q_COUNT]; /* frac: max err/tol */
 static long n_width1; /* micro-batches whose TRL metrics are unmasked (width 1, masked rows) */
 static long n_types[4], n_scale[3], n_beta, n_delta, n_epsh, n_onpol, n_single, n_empty, n_equal, n_ent,
-    n_multi;
+    n_multi, n_bc, n_bc_off, n_ent_type[4], n_nan_batches, n_nan_rows, n_nan_group, n_one_scored;
 
 static void cmp(int q, long id, const char *what, double ours, double ref, double tol) {
     int same_nan = isnan(ours) && isnan(ref);
@@ -61,7 +69,8 @@ static void cmp(int q, long id, const char *what, double ours, double ref, doubl
     if (isnan(e)) e = INFINITY;
     st[q].n++;
     if (e > st[q].abs) st[q].abs = e;
-    if (fabs(ref) >= 1e-3 && e / fabs(ref) > st[q].rel) st[q].rel = e / fabs(ref);
+    if (fabs(ref) >= 1e-3 && e / fabs(ref) > st[q].rel) st[q].rel = e / fabs(ref), st[q].rel_id = id;
+    if (tol > 0 && e / tol > st[q].frac) st[q].frac = e / tol;
     CHECK(same_nan || e <= tol, "batch %ld %s %s: ours %.9g TRL %.9g (tol %.3g)", id, QN[q], what, ours, ref, tol);
 }
 
@@ -80,7 +89,7 @@ typedef struct tb {
     size_t B, L, G, V, ga;
     const char *loss_type, *scale;
     double eps_low, eps_high, beta, delta, ent_coef, T, maxlen, num_items;
-    int on_policy, eval;
+    int on_policy, eval, bias_kl;
     int64_t *uid, *labels;
     float *scores, *mask, *logp, *old, *ref, *ent, *adv, *logits;
 } tb;
@@ -104,6 +113,7 @@ static int tb_load(tb *b, json_t *r) {
     b->ent_coef = dnum(r, "entropy_coef"), b->T = dnum(r, "T"), b->maxlen = dnum(r, "max_completion_length");
     b->num_items = dnum(r, "num_items_in_batch");
     b->on_policy = json_is_true(json_object_get(r, "on_policy"));
+    b->bias_kl = json_is_true(json_object_get(r, "use_bias_correction_kl"));
     b->eval = !strcmp(json_string_value(json_object_get(r, "mode")), "eval");
     size_t n = b->B * b->L;
     b->uid = malloc(b->B * sizeof *b->uid);
@@ -136,29 +146,54 @@ static grpo_config cfg_of(const tb *b) {
     c.eps_low = b->eps_low, c.eps_high = b->eps_high, c.trl_delta = b->delta, c.kl_coef = b->beta;
     c.on_policy = b->on_policy, c.entropy_coef = b->ent_coef, c.temperature = b->T;
     c.loss_scale_factor = b->maxlen; /* dr_grpo: Σ/(b · max_completion_length) */
+    /* TRL 1.16 defaults come from the preset; only use_bias_correction_kl varies per batch */
+    CHECK(c.kl_bias_correction == 1 && c.entropy_agg == GRPO_ENTAGG_TOKEN_MEAN_MICRO &&
+              c.nan_rewards == GRPO_NANREW_IGNORE, "preset trl: TRL 1.16 defaults");
+    c.kl_bias_correction = b->bias_kl;
     CHECK(grpo_config_validate(&c, &err) == 0, "validate: %s", err.msg);
     return c;
+}
+
+/* mean and unbiased std over the scored (non-NaN) entries of x[0..n); *cnt = how many */
+static void nan_moments(const float *x, size_t n, double *mean, double *std, size_t *cnt) {
+    double s = 0, ss = 0;
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i])) s += x[i], c++;
+    *mean = s / (double)c;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i])) ss += (x[i] - *mean) * (x[i] - *mean);
+    *std = c > 1 ? sqrt(ss / (double)(c - 1)) : NAN;
+    *cnt = c;
 }
 
 static void check_adv(const tb *b, long id) {
     grpo_config c = cfg_of(b);
     svs_err err = {{0}};
     float *ours = malloc(b->B * sizeof *ours);
-    CHECK(grpo_advantages(&c, b->B, b->uid, b->scores, ours, NULL, &err) == 0, "%s", err.msg);
-    double bs = 0, bss = 0;
-    for (size_t i = 0; i < b->B; i++) bs += b->scores[i];
-    for (size_t i = 0; i < b->B; i++) bss += (b->scores[i] - bs / b->B) * (b->scores[i] - bs / b->B);
-    double bstd = b->B > 1 ? sqrt(bss / (b->B - 1)) : 0;
+    grpo_adv_info info;
+    CHECK(grpo_advantages(&c, b->B, b->uid, b->scores, ours, &info, &err) == 0, "%s", err.msg);
+    double bmean, bstd;
+    size_t bcnt, nan = 0;
+    nan_moments(b->scores, b->B, &bmean, &bstd, &bcnt);
+    for (size_t i = 0; i < b->B; i++) nan += isnan(b->scores[i]);
+    CHECK(info.nan_scores == nan && info.nan_rows == 0, "batch %ld: nan_scores %zu (want %zu), nan_rows %zu", id,
+          info.nan_scores, nan, info.nan_rows);
+    int q = nan ? Q_ADV_NAN : Q_ADV;
     for (size_t i = 0; i < b->B; i++) {
-        size_t g0 = i / b->G * b->G;
-        double s = 0, ss = 0;
-        for (size_t j = g0; j < g0 + b->G; j++) s += b->scores[j];
-        double mean = s / b->G;
-        for (size_t j = g0; j < g0 + b->G; j++) ss += (b->scores[j] - mean) * (b->scores[j] - mean);
-        double gstd = b->G > 1 ? sqrt(ss / (b->G - 1)) : 0;
-        double den = !strcmp(b->scale, "none") ? 1.0 : (!strcmp(b->scale, "batch") ? bstd : gstd) + 1e-4;
-        double tol = 1e-6 * fabs(b->adv[i]) + 8 * U32 * (fabs(b->scores[i]) + fabs(mean)) / den + 1e-7;
-        cmp(Q_ADV, id, "a_i", ours[i], b->adv[i], tol);
+        size_t g0 = i / b->G * b->G, cnt;
+        double mean, gstd;
+        nan_moments(b->scores + g0, b->G, &mean, &gstd, &cnt);
+        if (b->G == 1) gstd = 0; /* TRL eval, num_generations_eval = 1: std := 0 */
+        int none = !strcmp(b->scale, "none");
+        double sd = !strcmp(b->scale, "batch") ? (b->B > 1 ? bstd : 0) : gstd;
+        double tol;
+        if (isnan(b->scores[i]) || (!none && isnan(sd)))
+            tol = 0; /* TRL: NaN → nan_to_num → exactly 0 */
+        else
+            tol = 1e-6 * fabs(b->adv[i]) + 8 * U32 * (fabs(b->scores[i]) + fabs(mean)) / (none ? 1.0 : sd + 1e-4) +
+                  1e-7;
+        cmp(q, id, "a_i", ours[i], b->adv[i], tol);
     }
     free(ours);
 }
@@ -199,105 +234,94 @@ static int near_kink(const grpo_config *c, float logp, float old, float A) {
     return c->trl_delta > 0 && fabs(r - c->trl_delta) < 1e-5 * c->trl_delta && A != 0;
 }
 
-/* One micro-batch: loss, gradient, clip metrics, KL mean. Returns the loss magnitude
- * scale·agg(|ℓ| + β|kl| + c_H·H) used for tolerances. */
+/* One micro-batch: loss, gradient, clip metrics, KL and entropy means, all with the batch's
+ * configuration (preset `trl`: bias-corrected KL, TRL's entropy mean / GA). Returns the loss
+ * magnitude scale·agg(|ℓ| + β|kl·r|) + c_H·H̄/GA used for tolerances. */
 static double check_micro(const tb *b, long id, json_t *mj, const grpo_scope_info *sc, const mbuf *m) {
-    grpo_config c = cfg_of(b), c0 = c;
-    c0.entropy_coef = 0;
+    grpo_config c = cfg_of(b);
     size_t n = m->b * b->L;
     grpo_micro mb = {.B = m->b, .L = b->L, .logp = m->logp, .old = m->old, .ref = m->ref, .adv = m->adv,
                      .mask = m->mask, .entropy = m->ent};
-    grpo_micro_out o, o0;
+    grpo_micro_out o;
     svs_err err = {{0}};
     float *grad = malloc((n ? n : 1) * sizeof *grad), *tok = malloc((n ? n : 1) * sizeof *tok);
-    CHECK(grpo_micro_loss(&c0, &mb, sc, &o0, tok, grad, NULL, &err) == 0, "%s", err.msg);
-    CHECK(grpo_micro_loss(&c, &mb, sc, &o, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
-    /* TRL 1.16 entropy term: Σ H·m / max(Σm, 1) / GA = our trl-bnpo aggregate with scale 1/GA */
-    grpo_config cb = c;
-    CHECK(grpo_config_set(&cb, "loss_agg_mode=trl-bnpo", &err) == 0, "%s", err.msg);
-    double hmean = 0, ntok = 0;
-    CHECK(grpo_aggregate(&cb, m->ent, m->mask, m->b, b->L, sc, &hmean, &err) == 0, "%s", err.msg);
+    CHECK(grpo_micro_loss(&c, &mb, sc, &o, tok, grad, NULL, &err) == 0, "%s", err.msg);
     double ga = b->eval ? 1.0 : (double)b->ga;
-    double ours = (double)(float)(o0.total - b->ent_coef * hmean / ga);
-    /* magnitude for the tolerance: scale · agg(|ℓ| + β|kl| + c_H·H) */
+    /* magnitude for the tolerance */
     float *mag = malloc((n ? n : 1) * sizeof *mag);
-    double klsum = 0, klmag = 0, gmax = 0, near = 0;
+    double klsum = 0, klmag = 0, gmax = 0, near = 0, ntok = 0;
     for (size_t k = 0; k < n; k++) {
         float kv = 0;
-        if (m->ref) kv = grpo_kl(&c, m->logp[k], m->ref[k], NULL);
-        mag[k] = fabsf(tok[k]) + (float)(b->beta * fabsf(kv)) + (float)(b->ent_coef * m->ent[k]);
+        if (m->ref) kv = grpo_kl_term(&c, m->logp[k], m->old[k], m->ref[k], NULL); /* × r when corrected */
+        mag[k] = fabsf(tok[k]) + (float)(b->beta * fabsf(kv));
         ntok += m->mask[k];
         klsum += (double)kv * m->mask[k];
         if (m->ref) {
             double ax = fabs((double)m->ref[k] - m->logp[k]);
-            klmag += m->mask[k] * (exp(ax) + ax + 1);
+            double r = c.kl_bias_correction && !c.on_policy ? exp((double)m->logp[k] - m->old[k]) : 1.0;
+            klmag += m->mask[k] * (exp(ax) + ax + 1) * r;
         }
         near += m->mask[k] * near_kink(&c, m->logp[k], m->old[k], m->adv[k]);
     }
     double agg_mag = 0;
     grpo_aggregate(&c, mag, m->mask, m->b, b->L, sc, &agg_mag, &err);
+    double tmag = o.scale * agg_mag + b->ent_coef * o.entropy_loss / ga;
     double want = num(json_object_get(mj, "loss"));
-    cmp(Q_LOSS, id, b->loss_type, ours, want, 1e-5 * fabs(want) + 2e-6 * o0.scale * agg_mag + 1e-12);
-    /* TRL's default use_bias_correction_kl=True (grpo_trainer.py:3102-3105): per_token_kl × coef_1.
-     * We have no switch for it; check that TRL's loss then equals our pieces recombined as
-     * agg(ℓ + β·kl·r)·scale − entropy term, and measure how far our loss is from it. */
-    json_t *bcj = json_object_get(mj, "loss_bias_correction_kl");
-    if (m->ref && json_is_number(bcj)) {
-        float *x = malloc((n ? n : 1) * sizeof *x);
-        for (size_t k = 0; k < n; k++) {
-            float r = c.on_policy ? 1.0f : expf(m->logp[k] - m->old[k]);
-            float kv = grpo_kl(&c, m->logp[k], m->ref[k], NULL);
-            x[k] = tok[k] + (float)b->beta * (kv * r);
-        }
-        double a = 0, bc = num(bcj);
-        grpo_config cx = c0;
-        cx.kl_coef = 0;
-        grpo_aggregate(&cx, x, m->mask, m->b, b->L, sc, &a, &err);
-        double recomb = (double)(float)(a * o0.scale - b->ent_coef * hmean / ga);
-        double tolb = 1e-5 * fabs(bc) + 4e-6 * o0.scale * agg_mag + 1e-12;
-        cmp(Q_BC, id, "TRL default loss", recomb, bc, tolb + 1e-5 * fabs(recomb - ours));
-        bias_kl.micro++;
-        double e = fabs(ours - bc);
-        if (e > 1e-5 * fabs(bc) + 2e-6 * o0.scale * agg_mag + 1e-12) bias_kl.differ++;
-        if (fabs(bc) > 0 && e / fabs(bc) > bias_kl.max_rel) bias_kl.max_rel = e / fabs(bc);
-        free(x);
-    }
-    if (b->ent_coef != 0) { /* the built-in combination: measured, not failed */
-        double e = fabs(o.total - want);
-        ent_conv.micro++;
-        if (e > 1e-5 * fabs(want) + 2e-6 * o0.scale * agg_mag + 1e-12) ent_conv.differ++;
-        if (e > ent_conv.max_abs) ent_conv.max_abs = e;
-    }
+    double ltol = 1e-5 * fabs(want) + 2e-6 * tmag + 1e-12;
+    cmp(Q_LOSS, id, b->loss_type, o.total, want, ltol);
+    if (m->ref && c.kl_bias_correction) cmp(Q_LOSS_BC, id, b->loss_type, o.total, want, ltol);
+    if (b->ent_coef != 0) cmp(Q_LOSS_ENT, id, b->loss_type, o.total, want, ltol);
     /* gradient */
     float *want_g = farr(mj, "grad", n);
     CHECK(want_g != NULL, "batch %ld: grad missing", id);
     for (size_t k = 0; want_g && k < n; k++)
         if (fabs(want_g[k]) > gmax) gmax = fabs(want_g[k]);
+    /* With the KL bias correction the KL gradient is β·w·(k'·r + k·r): two float32 products that
+     * cancel when ref − logp is large (k ≈ e^x, k' ≈ −e^x), summed by autograd in float32, so the
+     * tolerance gets 8u·β·w·(|k'·r| + |k·r|), w = ∂total/∂(token term) = scale·agg weight of the row */
+    float *bc_tol = calloc(n ? n : 1, sizeof *bc_tol), *ind = malloc((n ? n : 1) * sizeof *ind);
+    for (size_t i = 0; m->ref && c.kl_bias_correction && i < m->b; i++) {
+        double ni = 0, w = 0;
+        for (size_t k = 0; k < n; k++) ind[k] = k / b->L == i ? 1.0f : 0.0f;
+        for (size_t t = 0; t < b->L; t++) ni += m->mask[i * b->L + t];
+        if (ni == 0) continue;
+        grpo_aggregate(&c, ind, m->mask, m->b, b->L, sc, &w, &err);
+        w = o.scale * w / ni;
+        for (size_t t = 0; t < b->L; t++) {
+            size_t k = i * b->L + t;
+            float dk, kv = grpo_kl(&c, m->logp[k], m->ref[k], &dk);
+            double r = c.on_policy ? 1.0 : exp((double)m->logp[k] - m->old[k]);
+            bc_tol[k] = (float)(8 * U32 * b->beta * w * (fabs(dk) * r + fabs(kv) * r));
+        }
+    }
     for (size_t k = 0; want_g && k < n; k++)
         if (!near_kink(&c, m->logp[k], m->old[k], m->adv[k]))
-            cmp(Q_GRAD, id, "dloss/dlogp", grad[k], want_g[k], 1e-5 * fabs(want_g[k]) + 1e-6 * gmax + 1e-12);
+            cmp(m->ref && c.kl_bias_correction ? Q_GRAD_BC : Q_GRAD, id, "dloss/dlogp", grad[k], want_g[k],
+                1e-5 * fabs(want_g[k]) + 1e-6 * gmax + bc_tol[k] + 1e-12);
+    free(bc_tol), free(ind);
+    /* entropy mean (TRL logs global_masked_mean(entropies) = our token-mean-micro H̄) */
+    double ew = num(json_object_get(mj, "entropy"));
     /* clip metrics (TRL: masked mean / max(Σm, 1)). TRL's global_masked_mean takes any [b][1]
      * tensor for a sequence-level one (grpo_trainer.py:3259-3265): with a completion width of 1 it
      * sums WITHOUT the mask and divides by b, so its logged metrics are not masked means there. */
     if (b->L == 1 && ntok < (double)m->b) {
         n_width1++;
         free(grad), free(tok), free(mag), free(want_g);
-        return o0.scale * agg_mag;
+        return tmag;
     }
     double den = ntok > 1 ? ntok : 1, ctol = (near + 1e-6) / den + 1e-6;
     double lo = num(json_object_get(mj, "clip_low")), hi = num(json_object_get(mj, "clip_high"));
     double reg = num(json_object_get(mj, "clip_region"));
-    cmp(Q_CLIP, id, "low_mean", o0.trl_clip_low, lo, ctol);
-    cmp(Q_CLIP, id, "high_mean", o0.trl_clip_high, hi, ctol);
-    cmp(Q_CLIP, id, "region_mean", (double)o0.trl_clip_low + o0.trl_clip_high, reg, ctol + 1e-7);
-    if (m->ref) {
+    cmp(Q_CLIP, id, "low_mean", o.trl_clip_low, lo, ctol);
+    cmp(Q_CLIP, id, "high_mean", o.trl_clip_high, hi, ctol);
+    cmp(Q_CLIP, id, "region_mean", (double)o.trl_clip_low + o.trl_clip_high, reg, ctol + 1e-7);
+    if (m->ref) { /* TRL logs the mean of the (bias-corrected) per_token_kl */
         double kw = num(json_object_get(mj, "kl"));
         cmp(Q_KL, id, "k3 mean", (float)(klsum / den), kw, 1e-5 * fabs(kw) + 8 * U32 * klmag / den);
     }
-    double ew = num(json_object_get(mj, "entropy"));
-    cmp(Q_ENTM, id, "entropy mean", hmean, ew, 2e-7 * fabs(ew) + 1e-7);
+    cmp(Q_ENTM, id, "entropy mean", o.entropy_loss, ew, 2e-7 * fabs(ew) + 1e-7);
     free(grad), free(tok), free(mag), free(want_g);
-    return o0.scale * agg_mag;
+    return tmag;
 }
 
 static void check_loss(const tb *b, long id, json_t *r) {
@@ -311,7 +335,7 @@ static void check_loss(const tb *b, long id, json_t *r) {
     CHECK(tok == b->num_items, "batch %ld: Σ mask %g, TRL num_items_in_batch %g", id, tok, b->num_items);
     grpo_micro *mbs = calloc(nm ? nm : 1, sizeof *mbs);
     mbuf *bufs = calloc(nm ? nm : 1, sizeof *bufs);
-    double trl_sum = 0, ent_part = 0, mag = 0;
+    double trl_sum = 0, mag = 0;
     for (size_t j = 0; j < nm; j++) {
         json_t *mj = json_array_get(micro, j), *rows = json_object_get(mj, "rows");
         size_t nb = json_array_size(rows), *ri = malloc((nb ? nb : 1) * sizeof *ri);
@@ -320,23 +344,15 @@ static void check_loss(const tb *b, long id, json_t *r) {
         free(ri);
         mag += check_micro(b, id, mj, &sc, &bufs[j]);
         trl_sum += num(json_object_get(mj, "loss"));
-        /* the TRL 1.16 entropy term of this micro-batch, from our token mean */
-        grpo_config cb = cfg_of(b);
-        svs_err err = {{0}};
-        double h = 0;
-        grpo_config_set(&cb, "loss_agg_mode=trl-bnpo", &err);
-        grpo_aggregate(&cb, bufs[j].ent, bufs[j].mask, nb, b->L, &sc, &h, &err);
-        ent_part += b->ent_coef * h / (double)sc.ga;
         mbs[j] = (grpo_micro){.B = nb, .L = b->L, .logp = bufs[j].logp, .old = bufs[j].old, .ref = bufs[j].ref,
                               .adv = bufs[j].adv, .mask = bufs[j].mask, .entropy = bufs[j].ent};
     }
     if (!b->eval) { /* grpo_minibatch_loss derives GA = #micro, N_tok = Σ mask (= num_items_in_batch) */
-        grpo_config c0 = cfg_of(b);
-        c0.entropy_coef = 0;
+        grpo_config c = cfg_of(b);
         double total = 0;
         svs_err err = {{0}};
-        CHECK(grpo_minibatch_loss(&c0, mbs, nm, 0, 0, &total, NULL, &err) == 0, "%s", err.msg);
-        cmp(Q_MINI, id, b->loss_type, total - ent_part, trl_sum, 1e-5 * fabs(trl_sum) + 2e-6 * mag + 1e-12);
+        CHECK(grpo_minibatch_loss(&c, mbs, nm, 0, 0, &total, NULL, &err) == 0, "%s", err.msg);
+        cmp(Q_MINI, id, b->loss_type, total, trl_sum, 1e-5 * fabs(trl_sum) + 2e-6 * mag + 1e-12);
     }
     for (size_t j = 0; j < nm; j++) mbuf_free(&bufs[j]);
     free(bufs), free(mbs);
@@ -367,13 +383,23 @@ static void count_coverage(const tb *b) {
     for (int i = 0; i < 3; i++) n_scale[i] += !strcmp(b->scale, S[i]);
     n_beta += b->beta != 0, n_delta += b->delta > 0, n_epsh += b->eps_high != b->eps_low;
     n_onpol += b->on_policy, n_single += b->G == 1, n_ent += b->ent_coef != 0, n_multi += !b->eval && b->ga > 1;
+    n_bc += b->beta != 0 && b->bias_kl, n_bc_off += b->beta != 0 && !b->bias_kl;
+    for (int i = 0; i < 4; i++) n_ent_type[i] += b->ent_coef != 0 && !strcmp(b->loss_type, T[i]);
+    long nan = 0;
+    for (size_t i = 0; i < b->B; i++) nan += isnan(b->scores[i]);
+    n_nan_batches += nan > 0, n_nan_rows += nan;
+    for (size_t g0 = 0; b->G > 1 && g0 < b->B; g0 += b->G) {
+        long scored = 0;
+        for (size_t j = g0; j < g0 + b->G; j++) scored += !isnan(b->scores[j]);
+        n_nan_group += scored == 0, n_one_scored += scored == 1;
+    }
     int empty = 0, equal = 0;
     for (size_t i = 0; i < b->B; i++) {
         double s = 0;
         for (size_t t = 0; t < b->L; t++) s += b->mask[i * b->L + t];
         empty |= s == 0;
         if (i % b->G == 0 && b->G > 1) {
-            int eq = 1;
+            int eq = !isnan(b->scores[i]);
             for (size_t j = i; j < i + b->G; j++) eq &= b->scores[j] == b->scores[i];
             equal |= eq;
         }
@@ -421,21 +447,24 @@ int main(void) {
               n_equal >= 5 && n_ent >= 5 && n_multi >= 10,
           "coverage: beta %ld delta %ld eps_high %ld on-policy %ld singleton %ld empty-row %ld all-equal %ld "
           "entropy %ld multi-micro %ld", n_beta, n_delta, n_epsh, n_onpol, n_single, n_empty, n_equal, n_ent, n_multi);
+    /* the TRL 1.16 defaults the `trl` preset reproduces */
+    CHECK(n_bc >= 10 && n_bc_off >= 5, "coverage: beta > 0 with use_bias_correction_kl %ld, without %ld", n_bc, n_bc_off);
+    for (int i = 0; i < 4; i++) CHECK(n_ent_type[i] >= 5, "coverage: entropy_coef > 0 with loss type %d: %ld", i, n_ent_type[i]);
+    CHECK(n_nan_batches >= 10 && n_nan_group >= 2 && n_one_scored >= 2,
+          "coverage: unscored rows in %ld batches, all-unscored groups %ld, one-scored groups %ld", n_nan_batches,
+          n_nan_group, n_one_scored);
     printf("REPORT grpo trl-%s coverage: %ld batches; grpo/bnpo/dr_grpo/dapo %ld/%ld/%ld/%ld; scale group/batch/none "
            "%ld/%ld/%ld; beta>0 %ld; delta %ld; eps_high!=eps %ld; on-policy %ld; singleton %ld; empty rows %ld; "
-           "all-equal groups %ld; entropy_coef>0 %ld; GA>1 %ld\n", version, batches, n_types[0], n_types[1],
-           n_types[2], n_types[3], n_scale[0], n_scale[1], n_scale[2], n_beta, n_delta, n_epsh, n_onpol, n_single,
-           n_empty, n_equal, n_ent, n_multi);
+           "all-equal groups %ld; entropy_coef>0 %ld (grpo/bnpo/dr_grpo/dapo %ld/%ld/%ld/%ld); GA>1 %ld; "
+           "kl bias correction on/off %ld/%ld; unscored rows %ld in %ld batches (all-unscored groups %ld, "
+           "one-scored groups %ld)\n", version, batches, n_types[0], n_types[1], n_types[2], n_types[3], n_scale[0],
+           n_scale[1], n_scale[2], n_beta, n_delta, n_epsh, n_onpol, n_single, n_empty, n_equal, n_ent, n_ent_type[0],
+           n_ent_type[1], n_ent_type[2], n_ent_type[3], n_multi, n_bc, n_bc_off, n_nan_rows, n_nan_batches,
+           n_nan_group, n_one_scored);
     for (int q = 0; q < Q_COUNT; q++)
-        printf("REPORT grpo trl-%s %-15s %7ld values, max abs err %.3g, max rel err %.3g (|TRL| >= 1e-3)\n", version,
-               QN[q], st[q].n, st[q].abs, st[q].rel);
+        printf("REPORT grpo trl-%s %-17s %6ld values, max abs err %.3g, max rel err %.3g (|TRL| >= 1e-3, batch "
+               "%ld), max err/tol %.3g\n", version, QN[q], st[q].n, st[q].abs, st[q].rel, st[q].rel_id, st[q].frac);
     printf("REPORT grpo trl-%s metrics not compared in %ld micro-batches of width 1 with masked rows (TRL "
            "logs unmasked means there)\n", version, n_width1);
-    printf("REPORT grpo trl-%s use_bias_correction_kl=True (TRL default, no switch here): our loss differs in %ld "
-           "of %ld micro-batches with beta > 0 (max rel %.3g); TRL's value = our agg(l + beta*kl*r) in all\n",
-           version, bias_kl.differ, bias_kl.micro, bias_kl.max_rel);
-    printf("REPORT grpo trl-%s entropy convention: grpo_micro_loss with entropy_coef (H aggregated like the loss) "
-           "differs from TRL's per-token mean / GA in %ld of %ld micro-batches (max abs %.3g); see header\n",
-           version, ent_conv.differ, ent_conv.micro, ent_conv.max_abs);
     return test_summary();
 }

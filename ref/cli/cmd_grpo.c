@@ -358,7 +358,10 @@ static void parse_row(gbatch *b, json_t *obj, long line, size_t i) {
     float *m = b->mask + off;
     b->line[i] = line;
     b->uid[i] = intern_uid(b, line, json_object_get(obj, "uid"));
-    b->reward[i] = (float)get_number(b, line, obj, "reward", 1, 0);
+    /* "reward": null = an unscored response (TRL: the reward function returned None): NaN, which
+     * nan_rewards=propagate spreads through its group and nan_rewards=ignore (TRL) leaves out */
+    json_t *rw = json_object_get(obj, "reward");
+    b->reward[i] = json_is_null(rw) ? NAN : (float)get_number(b, line, obj, "reward", 1, 0);
     parse_mask(b, line, json_object_get(obj, "mask"), m);
     if (!json_object_get(obj, "logp")) cli_die("%s:%ld: missing field \"logp\"", b->path, line);
     if (!json_object_get(obj, "old_logp")) cli_die("%s:%ld: missing field \"old_logp\"", b->path, line);
@@ -572,7 +575,9 @@ static void mb_make(const gbatch *b, const ours *u, size_t j, mb_buf *m) {
 
 /* Batch scalars over the micro-batches (docs/grpo_checker.md "Batch scalars"): loss and pg_loss
  * are sums of the scaled micro-batch losses (one optimizer step); the metrics, kl_loss and
- * entropy_loss are means over micro-batches of the unscaled micro-batch values, as verl logs. */
+ * entropy_loss are means over micro-batches of the unscaled micro-batch values, as verl logs
+ * (kl_loss: the KL term as it enters the loss, grpo_kl_term; entropy_loss: agg(H), or the token
+ * mean with entropy_agg=token-mean-micro). */
 static void our_batch(const grpo_config *cfg, const gbatch *b, const ours *u, double *s) {
     grpo_scope_info sc = {.ga = b->n_mb, .mini_rows = b->mini_rows ? b->mini_rows : b->B,
                           .global_seqs = b->global_seqs > 0 ? b->global_seqs : (double)b->B};
@@ -587,7 +592,8 @@ static void our_batch(const grpo_config *cfg, const gbatch *b, const ours *u, do
         double kl = 0;
         if (m.mb.ref) {
             float *klt = xcalloc(m.mb.B * m.mb.L, sizeof(float));
-            for (size_t k = 0; k < m.mb.B * m.mb.L; k++) klt[k] = grpo_kl(cfg, m.mb.logp[k], m.mb.ref[k], NULL);
+            for (size_t k = 0; k < m.mb.B * m.mb.L; k++) /* the loss's KL term (× r with kl_bias_correction) */
+                klt[k] = grpo_kl_term(cfg, m.mb.logp[k], m.mb.old[k], m.mb.ref[k], NULL);
             if (grpo_aggregate(cfg, klt, m.mb.mask, m.mb.B, m.mb.L, &sc, &kl, &err)) die_lib(b, &err);
             free(klt);
         }
