@@ -2,7 +2,9 @@
 #
 #   make            build bin/svs, build/libsvs.a and build/libsvs.so
 #   make test       install missing Debian packages, build and run every test
-#   make demo       the main job (for now: the verifier on the bundled example data)
+#   make demo       the main job: RLVR vs SvS on the tiny model, pass@k, plots (scripts/demo.sh)
+#   make demo-verifier  the verifier on the bundled examples and MATH-500
+#   make tiny-model rebuild data/tiny/ (tokenizer + tiny model; TINY_OUT=DIR writes elsewhere)
 #   make bench      benchmarks (verdicts/s next to math-verify, ...)
 #   make golden     regenerate golden files with the pinned Python libraries
 #   make fuzz       build the libFuzzer targets (clang); FUZZ_SECONDS=N make fuzz-run runs each
@@ -54,7 +56,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(filter-out $(if $(OPT_OBJ),,$(OPT_ONLY_BENCH)),$(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test demo bench golden fuzz fuzz-run asan clean
+.PHONY: all deps test demo demo-verifier tiny-model bench golden fuzz fuzz-run asan clean
 
 # the CLI binary; `make asan` builds its own (build-asan/svs) so bin/svs is never clobbered
 BIN ?= bin/svs
@@ -119,8 +121,17 @@ test: deps
 	@SVS=$(BIN) SVS_ASAN=$(SVS_ASAN) sh tests/run_tests.sh $(BUILD)
 
 demo: deps
-	@$(MAKE) --no-print-directory all
-	@sh scripts/demo.sh
+	@$(MAKE) --no-print-directory -s all
+	@SVS=$(BIN) SVS_BUILD=$(BUILD) sh scripts/demo.sh
+
+demo-verifier: deps
+	@$(MAKE) --no-print-directory -s all
+	@sh scripts/demo_verifier.sh
+
+# rebuilds data/tiny/ (tokenizer + model) from scratch: ~20-25 minutes on 2 cores
+tiny-model: deps
+	@$(MAKE) --no-print-directory -s all
+	@SVS=$(BIN) SVS_BUILD=$(BUILD) sh scripts/make_tiny_model.sh $(TINY_OUT)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)

@@ -7,11 +7,16 @@
 #include <stdint.h>
 
 #include "../model/model.h"
+#include "../tokenizer/tok.h"
 #include "cli.h"
 
 /* model_load(path) (an HF folder, .safetensors / .index.json, or .gguf) or dies with
  * `svs: error: <loader message>` (which names the file and the field or tensor). */
 model *cli_load_model(const char *path);
+
+/* An HF tokenizer.json, or the tokenizer.ggml.* metadata of a .gguf file (cmd_generate.c);
+ * dies with the loader's message. */
+tok_tokenizer *cli_load_tokenizer(const char *path);
 
 /* Appends the ids of array field `field` of obj to *ids (length *n, capacity *cap). Dies when
  * the field is missing or not an array, an element is not an integer, or an id is outside

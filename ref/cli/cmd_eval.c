@@ -71,7 +71,7 @@ int cmd_eval(int argc, char **argv) {
     tok_tokenizer *tok = NULL;
     tok_chat_template tpl;
     if (tok_chat_template_parse(tpl_name, &tpl, &err)) cli_die("option --chat-template: %s", err.msg);
-    if (tok_load(tokp, &tok, &err)) cli_die_err(&err);
+    tok = cli_load_tokenizer(tokp);
     rl_dataset ds;
     if (rl_data_load(data, &ds, &err)) cli_die_err(&err);
     if (svs_prompt) /* " Please reason" -> ". Please reason" on question rows */

@@ -221,6 +221,14 @@ static tok_tokenizer *tokenizer_from_gguf(const char *path) {
     return t;
 }
 
+tok_tokenizer *cli_load_tokenizer(const char *path) {
+    if (ends_with(path, ".gguf")) return tokenizer_from_gguf(path);
+    tok_tokenizer *t = NULL;
+    svs_err err = {{0}};
+    if (tok_load(path, &t, &err)) cli_die_err(&err);
+    return t;
+}
+
 int cmd_generate(int argc, char **argv) {
     const char *model_path = NULL, *jsonl = NULL, *tokenizer = NULL;
     long long max_new = 128, top_k = 0, seed = 0, n_samples = 1, batch = 16;

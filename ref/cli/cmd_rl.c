@@ -316,7 +316,7 @@ int cmd_rl(int argc, char **argv) {
     tok_chat_template tpl;
     if (tok_chat_template_parse(tpl_name, &tpl, &err)) cli_die("option --chat-template: %s", err.msg);
     so.chat = tpl;
-    if (tok_load(tokp, &tok, &err)) cli_die_err(&err);
+    tok = cli_load_tokenizer(tokp);
     rl_dataset ds;
     if (rl_data_load(data, &ds, &err)) cli_die_err(&err);
     if (rl_data_encode(&ds, tok, tpl, &err)) cli_die("%s: %s", data, err.msg);
