@@ -3,6 +3,7 @@
 
 #include "rl_svs_trace.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,22 @@ static char *test_synth_text(const int32_t *ids, int n) {
     if (s % 4 == 0) snprintf(t, 96, "I cannot reconstruct it (%ld).", s);
     else snprintf(t, 96, "Here:\n```text\nWhat is %ld plus %d?\n```\n", s % 10, n);
     return t;
+}
+
+/* Token-mean entropy (from the old-log-prob pass) over the OQA rows of the batch, each with its
+ * own response mask: the policy entropy on the original problems, which an rlvr run's
+ * actor/entropy also measures (VPS/SPA rows answer other prompts). */
+static double oqa_entropy(const svs_batch *bt, const rl_rows *ro) {
+    double es = 0, em = 0;
+    for (size_t i = 0; i < bt->n_rows; i++) {
+        if (bt->rows[i].kind != SVS_KIND_OQA) continue;
+        for (int j = 0; j < ro->Lr; j++) {
+            size_t t = i * (size_t)ro->Lr + (size_t)j;
+            es += (double)ro->ent[t] * ro->mask[t];
+            em += ro->mask[t];
+        }
+    }
+    return em > 0 ? es / em : NAN;
 }
 
 static void free_gen(model_gen_out *g, int R, int have) {
@@ -280,6 +297,7 @@ int rl_svs_step(model *m, const tok_tokenizer *tok, const rl_opts *o, const rl_s
     if (grpo_advantages_tokens(&o->cfg, (size_t)R, (size_t)Lr, uid, score, amask, ro.adv, &info, err)) goto done;
     double t3 = now_s();
     if (rl_update(m, o, &ro, rows, R, o->mini_problems * n, step, &out->rl, err)) goto done;
+    out->entropy_oqa = oqa_entropy(&bt, &ro);
     out->rl.t_reward += t3 - t2;
     out->rl.t_step = now_s() - t0;
     if (trace && rl_trace_update(trace, step, &out->rl, err)) goto done;

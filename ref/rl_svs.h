@@ -30,6 +30,8 @@ typedef struct rl_svs_out {
     svs_exit exit;
     long vps_gen_tokens, spa_gen_tokens;
     size_t n_rows;           /* rows of the update */
+    double entropy_oqa;      /* actor/entropy over the OQA rows only (own masks): comparable with
+                              * an rlvr run's actor/entropy; NAN when no OQA row was trained */
 } rl_svs_out;
 
 /* problems[0..B) encoded; o->n must equal so->cfg.n. xs: the run's extraction state;

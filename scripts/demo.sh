@@ -59,7 +59,8 @@ stage 2 "RLVR and SvS side by side: $STEPS steps x $BATCH problems x $N samples 
 "$SVS" rl --mode rlvr $COMMON --out "$OUT/rlvr" 2>"$OUT/rlvr.log" &
 p1=$!
 # shellcheck disable=SC2086
-"$SVS" rl --mode svs $COMMON --synthesis-prompt data/prompts/synthesis_tiny.txt --out "$OUT/svs" 2>"$OUT/svs.log" &
+"$SVS" rl --mode svs $COMMON --synthesis-prompt data/prompts/synthesis_tiny.txt --out "$OUT/svs" \
+    --trace "$OUT/svs_trace.jsonl" 2>"$OUT/svs.log" &
 p2=$!
 watch_jobs $p1 $p2
 wait $p1 || { tail -n 3 "$OUT/rlvr.log" >&2; exit 2; }
@@ -82,6 +83,17 @@ stage 4 "evaluation: SvS"
     { tail -n 3 "$OUT/eval_svs.log" >&2; exit 2; }
 
 stage 5 "report -> $OUT/report/"
+# the synthetic problems SvS trained on, solved exactly (tm_solve): do they have the seed's answer?
+"$SVS" tinymath --audit-trace "$OUT/svs_trace.jsonl" >"$OUT/svs_audit.jsonl"
+audit=$(tail -n 1 "$OUT/svs_audit.jsonl")
+field() { echo "$audit" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 "$SVS" report --out "$OUT/report" --run RLVR="$OUT/rlvr/metrics.jsonl" --run SvS="$OUT/svs/metrics.jsonl" \
     --eval base="$OUT/eval_base.jsonl" --eval RLVR="$OUT/eval_rlvr.jsonl" --eval SvS="$OUT/eval_svs.jsonl"
+{
+    echo
+    echo "SvS synthesis audit (svs tinymath --audit-trace): of $(field valid) valid synthetic problems," \
+         "$(field recognized) are tiny-math problems the exact solver reads, and $(field same_answer) of those" \
+         "have the seed problem's answer; of the $(field reward1) that got synthesis reward 1," \
+         "$(field reward1_same_answer) have it."
+} | tee -a "$OUT/report/summary.md"
 stage 6 "done in $(( $(date +%s) - start )) s: plots $OUT/report/{entropy,accuracy,passk}.svg, table $OUT/report/summary.md"

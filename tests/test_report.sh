@@ -26,7 +26,7 @@ for e in 1.0 0.9 0.8 0.7 0.6 0.5; do
     [ $i -eq 3 ] && echo "{\"step\":3,\"skipped\":1,\"acc\":0.9,\"actor/entropy\":9.0}"
     i=$((i + 1))
 done >"$tmp/a.jsonl"
-for i in 1 2 3 4; do echo "{\"step\":$i,\"acc\":0.5,\"actor/entropy\":2.0,\"timing_s/step\":1.5}"; done >"$tmp/b.jsonl"
+for i in 1 2 3 4; do echo "{\"step\":$i,\"acc\":0.5,\"actor/entropy\":1.0,\"actor/entropy_oqa\":2.0,\"timing_s/step\":1.5}"; done >"$tmp/b.jsonl"
 ev() { echo "{\"data_source\":\"tinymath\",\"problems\":3,\"n\":4,\"pass@1\":0.9,\"pass@2\":0.9,\"pass@4\":0.9}"
        echo "{\"data_source\":\"all\",\"problems\":10,\"n\":4,\"avg@4\":$1,\"pass@1\":$1,\"pass@2\":$2,\"pass@4\":$3}"; }
 ev 0.25 0.4 0.5 >"$tmp/e1.jsonl"
@@ -43,8 +43,8 @@ check "passk chart has two series" "[ \$(grep -c '<polyline' '$tmp/rep/passk.svg
 check "entropy chart: 10 points (skipped attempt left out)" "[ \$(grep -c '<circle' '$tmp/rep/entropy.svg') -eq 10 ]"
 check "legend labels" "grep -q '>A<' '$tmp/rep/entropy.svg' && grep -q '>tuned<' '$tmp/rep/passk.svg'"
 # A: entropy first 3 = (1+.9+.8)/3 = 0.9, last 3 = 0.6; acc first 3 = 0.2, last 3 = 0.5; 12 s
-check "run A row" "grep -qF '| A | 6 | 0.9000 | 0.6000 | 0.200 | 0.500 | 12.0 |' '$tmp/table'"
-check "run B row" "grep -qF '| B | 4 | 2.0000 | 2.0000 | 0.500 | 0.500 | 6.0 |' '$tmp/table'"
+check "run A row" "grep -qF '| A | 6 | 0.9000 | 0.6000 | 0.6000 | 0.200 | 0.500 | 12.0 |' '$tmp/table'"
+check "run B row" "grep -qF '| B | 4 | 2.0000 | 2.0000 | 1.0000 | 0.500 | 0.500 | 6.0 |' '$tmp/table'"
 check "eval rows use the all line" "grep -qF '| base | 10 × 4 | 0.2500 | 0.4000 | 0.5000 |' '$tmp/table' && grep -qF '| tuned | 10 × 4 | 0.3000 | 0.4500 | 0.6000 |' '$tmp/table'"
 check "summary.md = printed table" "cmp -s '$tmp/table' '$tmp/rep/summary.md'"
 

@@ -53,6 +53,7 @@ nsyn=$(grep -c '"stage":"synthesis"' "$tmp/s.trace")
 nval=$(grep -c '"stage":"synthesis".*"valid":true' "$tmp/s.trace")
 check "svs: synthesis reached ($nsyn samples)" '[ "$nsyn" -gt 0 ]'
 check "svs: most synthesis samples are extractable problems ($nval of $nsyn)" '[ $((nval * 2)) -gt "$nsyn" ]'
+check "svs: OQA-row entropy reported" 'grep -q "\"actor/entropy_oqa\":" "$tmp/s/metrics.jsonl"'
 echo "REPORT tiny svs step: $nval of $nsyn synthesis samples valid"
 
 if python3 -c 'import transformers, torch' 2>/dev/null; then

@@ -13,7 +13,8 @@
 static const char REPORT_HELP[] =
     "usage: svs report --out DIR [--run LABEL=METRICS.jsonl]... [--eval LABEL=EVAL.jsonl]...\n\n"
     "Plots and a summary of RL runs and evaluations:\n"
-    "  DIR/entropy.svg    actor/entropy per step of each --run\n"
+    "  DIR/entropy.svg    policy entropy per step of each --run: actor/entropy_oqa (SvS: the\n"
+    "                     original-problem rows only) when present, else actor/entropy\n"
     "  DIR/accuracy.svg   training accuracy (acc: mean reward of the step's own problems) per step\n"
     "  DIR/passk.svg      pass@k against k (log2 axis) of each --eval (its \"all\" line)\n"
     "  DIR/summary.md     the tables, also printed on stdout\n\n"
@@ -25,7 +26,7 @@ static const char REPORT_HELP[] =
 
 typedef struct {
     const char *label;
-    double *step, *entropy, *acc;
+    double *step, *entropy, *entropy_all, *acc;
     size_t n;
     double seconds; /* sum of timing_s/step */
 } run_curve;
@@ -65,12 +66,16 @@ static void read_run(run_curve *r, const char *path) {
             r->step = realloc(r->step, cap * sizeof(double));
             r->entropy = realloc(r->entropy, cap * sizeof(double));
             r->acc = realloc(r->acc, cap * sizeof(double));
-            if (!r->step || !r->entropy || !r->acc) cli_die("report: out of memory");
+            r->entropy_all = realloc(r->entropy_all, cap * sizeof(double));
+            if (!r->step || !r->entropy || !r->acc || !r->entropy_all) cli_die("report: out of memory");
         }
         double step = num_field(o, "step");
         if (!isfinite(step)) cli_die("%s:%ld: field \"step\": expected a number", path, in.lineno);
         r->step[r->n] = step;
-        r->entropy[r->n] = num_field(o, "actor/entropy");
+        /* SvS: the OQA rows' entropy is the one comparable with an rlvr run's actor/entropy */
+        double eo = num_field(o, "actor/entropy_oqa");
+        r->entropy_all[r->n] = num_field(o, "actor/entropy");
+        r->entropy[r->n] = json_object_get(o, "actor/entropy_oqa") ? eo : r->entropy_all[r->n];
         r->acc[r->n] = num_field(o, "acc");
         double t = num_field(o, "timing_s/step");
         if (isfinite(t)) r->seconds += t;
@@ -119,12 +124,13 @@ static double mean_edge(const double *y, size_t n, size_t m, int from_end) {
 
 static void write_summary(FILE *f, const run_curve *runs, int nr, const eval_curve *evals, int ne) {
     if (nr) {
-        fprintf(f, "| run | steps | entropy, first 3 steps | entropy, last 3 steps | train acc, first 3 | "
-                   "train acc, last 3 | wall s |\n|---|---|---|---|---|---|---|\n");
+        fprintf(f, "| run | steps | entropy, first 3 steps | entropy, last 3 steps | entropy of all trained rows, "
+                   "last 3 | train acc, first 3 | train acc, last 3 | wall s |\n|---|---|---|---|---|---|---|---|\n");
         for (int i = 0; i < nr; i++) {
             const run_curve *r = &runs[i];
-            fprintf(f, "| %s | %zu | %.4f | %.4f | %.3f | %.3f | %.1f |\n", r->label, r->n,
-                    mean_edge(r->entropy, r->n, 3, 0), mean_edge(r->entropy, r->n, 3, 1), mean_edge(r->acc, r->n, 3, 0),
+            fprintf(f, "| %s | %zu | %.4f | %.4f | %.4f | %.3f | %.3f | %.1f |\n", r->label, r->n,
+                    mean_edge(r->entropy, r->n, 3, 0), mean_edge(r->entropy, r->n, 3, 1),
+                    mean_edge(r->entropy_all, r->n, 3, 1), mean_edge(r->acc, r->n, 3, 0),
                     mean_edge(r->acc, r->n, 3, 1), r->seconds);
         }
     }
@@ -146,6 +152,12 @@ static void write_summary(FILE *f, const run_curve *runs, int nr, const eval_cur
             fputc('\n', f);
         }
     }
+}
+
+static int color_of(const char *const *labels, int nl, const char *label) {
+    for (int i = 0; i < nl; i++)
+        if (!strcmp(labels[i], label)) return i;
+    return 0;
 }
 
 static void plot(const char *dir, const char *name, svg_chart *c) {
@@ -176,9 +188,19 @@ int cmd_report(int argc, char **argv) {
     }
     if (!out || (!nr && !ne)) cli_die("report: --out and at least one --run or --eval are required (svs report --help)");
     if (mkdir(out, 0777) && access(out, W_OK)) cli_die("report: cannot create directory %s", out);
+    /* colours by label, evaluations first (base, RLVR, SvS), so a run and its model match */
+    const char *labels[2 * MAX_ITEMS];
+    int nl = 0;
+    for (int i = 0; i < ne + nr; i++) {
+        const char *l = i < ne ? evals[i].label : runs[i - ne].label;
+        int found = 0;
+        for (int j = 0; j < nl; j++) found |= !strcmp(labels[j], l);
+        if (!found) labels[nl++] = l;
+    }
     svg_series s[MAX_ITEMS];
     if (nr) {
-        for (int i = 0; i < nr; i++) s[i] = (svg_series){runs[i].label, runs[i].step, runs[i].entropy, runs[i].n};
+        for (int i = 0; i < nr; i++)
+            s[i] = (svg_series){runs[i].label, runs[i].step, runs[i].entropy, runs[i].n, color_of(labels, nl, runs[i].label)};
         svg_chart c = {"Policy entropy per step (actor/entropy)", "step", "mean token entropy (nats)", 0, 0, 0, s, (size_t)nr};
         plot(out, "entropy.svg", &c);
         for (int i = 0; i < nr; i++) s[i].y = runs[i].acc;
@@ -186,7 +208,8 @@ int cmd_report(int argc, char **argv) {
         plot(out, "accuracy.svg", &a);
     }
     if (ne) {
-        for (int i = 0; i < ne; i++) s[i] = (svg_series){evals[i].label, evals[i].k, evals[i].v, (size_t)evals[i].nk};
+        for (int i = 0; i < ne; i++)
+            s[i] = (svg_series){evals[i].label, evals[i].k, evals[i].v, (size_t)evals[i].nk, color_of(labels, nl, evals[i].label)};
         svg_chart c = {"pass@k on held-out problems", "k", "pass@k", 1, 0, 1, s, (size_t)ne};
         plot(out, "passk.svg", &c);
     }
@@ -197,6 +220,6 @@ int cmd_report(int argc, char **argv) {
     write_summary(f, runs, nr, evals, ne);
     if (fclose(f)) cli_die("report: write error on %s", path);
     write_summary(stdout, runs, nr, evals, ne);
-    for (int i = 0; i < nr; i++) free(runs[i].step), free(runs[i].entropy), free(runs[i].acc);
+    for (int i = 0; i < nr; i++) free(runs[i].step), free(runs[i].entropy), free(runs[i].entropy_all), free(runs[i].acc);
     return 0;
 }

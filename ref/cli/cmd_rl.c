@@ -4,6 +4,7 @@
  * the final policy as an HF folder in OUT/model. */
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,7 @@ static int svs_loop(model *m, const tok_tokenizer *tok, const rl_opts *o, const 
         json_object_set_new(j, "svs/update_rows", json_integer((json_int_t)so_out.n_rows));
         if (so_out.trained) {
             json_object_set_new(j, "actor/entropy", json_real(mt->entropy));
+            if (!isnan(so_out.entropy_oqa)) json_object_set_new(j, "actor/entropy_oqa", json_real(so_out.entropy_oqa));
             json_object_set_new(j, "actor/pg_loss", json_real(mt->pg_loss));
             json_object_set_new(j, "actor/pg_clipfrac", json_real(mt->pg_clipfrac));
             json_object_set_new(j, "actor/pg_clipfrac_lower", json_real(mt->pg_clipfrac_lower));

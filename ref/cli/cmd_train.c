@@ -17,7 +17,8 @@ static const char *HELP =
     "usage: svs train --tokenizer T (--model PATH | --init CONFIG.json) --data FILE --out DIR\n"
     "                 --steps N [options]\n\n"
     "Trains a Qwen2 / Llama model with next-token cross-entropy (AdamW, fp32).\n\n"
-    "  --tokenizer FILE    HF tokenizer.json (copied to DIR/tokenizer.json)\n"
+    "  --tokenizer FILE    HF tokenizer.json (copied to DIR/tokenizer.json), or a .gguf file's\n"
+    "                      tokenizer metadata (no tokenizer.json is written: keep using the .gguf)\n"
     "  --model PATH        start from a checkpoint (HF folder, .safetensors, .gguf)\n"
     "  --init CONFIG.json  start from scratch: a config.json, random init N(0, 0.02²) seeded\n"
     "                      by --seed; vocab_size must cover the tokenizer. Without\n"
@@ -68,6 +69,7 @@ static void save(const model *m, const char *out, const char *tok_text, size_t t
     snprintf(path, sizeof path, "%s/config.json", out);
     write_text(path, cfg.data, cfg.len);
     svs_buf_free(&cfg);
+    if (!tok_text) return; /* a .gguf tokenizer: nothing to copy */
     snprintf(path, sizeof path, "%s/tokenizer.json", out);
     write_text(path, tok_text, tok_len);
 }
@@ -128,11 +130,14 @@ int cmd_train(int argc, char **argv) {
     else cli_die("option --schedule: unknown schedule \"%s\" (constant | cosine | linear)", sched);
 
     svs_err err = {{0}};
-    size_t tok_len = 0;
-    char *tok_text = svs_read_file(tokp, (size_t)1 << 30, &tok_len, &err);
-    if (!tok_text) cli_die_err(&err);
+    size_t tok_len = 0, pl = strlen(tokp);
+    char *tok_text = NULL;
     tok_tokenizer *tok = NULL;
-    if (tok_load_json(tok_text, tok_len, &tok, &err)) cli_die("%s: %s", tokp, err.msg);
+    if (pl >= 5 && !strcmp(tokp + pl - 5, ".gguf")) tok = cli_load_tokenizer(tokp);
+    else {
+        if (!(tok_text = svs_read_file(tokp, (size_t)1 << 30, &tok_len, &err))) cli_die_err(&err);
+        if (tok_load_json(tok_text, tok_len, &tok, &err)) cli_die("%s: %s", tokp, err.msg);
+    }
     size_t tv = tok_vocab_size(tok);
 
     model *m;

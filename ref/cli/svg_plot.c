@@ -91,7 +91,7 @@ static int draw_axes(svs_buf *b, const svg_chart *c, const frame *f, svs_err *er
 
 /* One polyline per run of finite points, a dot per point, and a legend entry. */
 static int draw_series(svs_buf *b, const svg_series *s, const frame *f, int idx, svs_err *err) {
-    const char *col = COLORS[idx % (int)(sizeof COLORS / sizeof *COLORS)];
+    const char *col = COLORS[s->color % (int)(sizeof COLORS / sizeof *COLORS)];
     int open = 0;
     for (size_t i = 0; i <= s->n; i++) {
         int ok = i < s->n && isfinite(s->x[i]) && isfinite(s->y[i]) && !(f->log2_x && s->x[i] <= 0);

@@ -12,6 +12,7 @@ typedef struct svg_series {
     const char *label;
     const double *x, *y; /* n points; non-finite y values are gaps */
     size_t n;
+    int color;                /* palette index (the same label keeps its colour across charts) */
 } svg_series;
 
 typedef struct svg_chart {
