@@ -24,6 +24,7 @@ static const ops_table opt_table = {
     .rope_backward = opt_rope_backward,
     .attention_forward = opt_attention_forward,
     .attention_backward = opt_attention_backward,
+    .attention_decode = opt_attention_decode,
     .swiglu_forward = opt_swiglu_forward,
     .swiglu_backward = opt_swiglu_backward,
     .add = opt_add,

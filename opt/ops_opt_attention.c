@@ -46,33 +46,56 @@ static size_t at3(int a, int b, int B, int C) {
 static int ntasks(int heads, int rows) { return heads * ((rows + ROWS - 1) / ROWS); }
 
 /* Row softmax of s[0..last] in place, zeros in s[last+1 .. Tk-1]; the row max and the sum
- * of exponentials into st[0], st[1]. */
+ * of exponentials into st[0], st[1]. The loops run over whole vectors up to nv = last+1
+ * rounded up to 16 (at most Tk), the entries past `last` masked out (opt_sel), so that no
+ * scalar remainder loop computes exps one by one; the values there (masked scores, or whatever
+ * the buffer held) are read but never used. */
 OPT_CLONES static void softmax_row(float *s, float *st, int last, int Tk) {
-    int n = last + 1;
-    float mx = opt_max(s, n);
-    float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-    for (int j = 0; j < n; j++) {
-        float e = opt_expf(s[j] - mx);
+    int n = last + 1, nv = (n + 15) & ~15;
+    if (nv > Tk) nv = Tk;
+    /* 16 lanes, then a halving tree (vectorizes; a lane-by-lane scalar combine is a chain) */
+    float m16[16], s16[16];
+    for (int k = 0; k < 16; k++) m16[k] = -INFINITY;
+    int j = 0;
+    for (; j + 16 <= nv; j += 16)
+        for (int k = 0; k < 16; k++)
+            m16[k] = opt_sel((j + k < n) & (s[j + k] > m16[k]), s[j + k], m16[k]);
+    for (; j < n; j++) m16[0] = opt_sel(s[j] > m16[0], s[j], m16[0]);
+    for (int w = 8; w > 0; w >>= 1)
+        for (int k = 0; k < w; k++) m16[k] = opt_sel(m16[k + w] > m16[k], m16[k + w], m16[k]);
+    float mx = m16[0];
+    for (int k = 0; k < 16; k++) s16[k] = 0.0f;
+    for (j = 0; j + 16 <= nv; j += 16)
+        for (int k = 0; k < 16; k++) {
+            float e = opt_sel(j + k < n, opt_expf(s[j + k] - mx), 0.0f);
+            s[j + k] = e;
+            s16[k] += e;
+        }
+    for (; j < nv; j++) {
+        float e = opt_sel(j < n, opt_expf(s[j] - mx), 0.0f);
         s[j] = e;
-        sum += e;
+        s16[0] += e;
     }
+    for (int w = 8; w > 0; w >>= 1)
+        for (int k = 0; k < w; k++) s16[k] += s16[k + w];
+    float sum = s16[0];
     float inv = 1.0f / sum;
 #pragma omp simd
-    for (int j = 0; j < n; j++) s[j] *= inv;
-    for (int j = n; j < Tk; j++) s[j] = 0.0f;
+    for (j = 0; j < nv; j++) s[j] *= inv;
+    for (j = nv; j < Tk; j++) s[j] = 0.0f;
     st[0] = mx;
     st[1] = sum;
 }
 
 /* The probabilities of softmax_row again from the scores s[0..last] and st = (max, sum):
- * the same fp32 operations, hence the same bits. */
+ * the same fp32 operations, hence the same bits (the same whole-vector masking). */
 OPT_CLONES static void prob_row(float *s, const float *st, int last, int Tk) {
-    int n = last + 1;
+    int n = last + 1, nv = (n + 15) & ~15;
+    if (nv > Tk) nv = Tk;
     float mx = st[0], inv = 1.0f / st[1];
 #pragma omp simd
-    for (int j = 0; j < n; j++) s[j] = opt_expf(s[j] - mx) * inv;
-    for (int j = n; j < Tk; j++) s[j] = 0.0f;
+    for (int j = 0; j < nv; j++) s[j] = opt_sel(j < n, opt_expf(s[j] - mx), 0.0f) * inv;
+    for (int j = nv; j < Tk; j++) s[j] = 0.0f;
 }
 
 void opt_attention_forward(float *out,     /* [Tq, H, hd] */
@@ -182,4 +205,183 @@ void opt_attention_backward(float *dq,          /* [Tq, H, hd] += */
     float *P = scratch, *dS = scratch + at3(n_rep, 0, Tq, Tk);
     for (int g = 0; g < KVH; g++)
         backward_group(dq, dk, dv, P, dS, dout, stats, q, k, v, g, Tq, Tk, H, KVH, hd, par);
+}
+
+/* Decode rounds (attention_decode): one task per (query row i, KV group g), no GEMM calls —
+ * a row is a [n_rep, hd]·[hd, len] product, too small for a BLAS call's fixed cost:
+ *   s[r, j] = (q_r·k_j)·scale    fp32 dot products, the n_rep heads of the group per key j
+ *   p[r, :] = softmax_row(s[r, :])  (the forward's row softmax: max, opt_expf, 1/sum)
+ *   out_r   = Σ_j p[r, j]·v_j    fp32
+ * Keys and values of the group are read once per task for all its heads (GQA). For hd a
+ * multiple of 8 the sums run in 8-float vectors held in registers (GCC vector extensions:
+ * AVX2 in the OPT_CLONES avx2 clone, two SSE halves in the baseline); other hd take plain
+ * loops. */
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4))); /* unaligned loads, stores */
+
+/* Macros, not functions: a function taking or returning a 32-byte vector draws GCC's -Wpsabi
+ * note in the baseline clone even when it is always inlined. */
+#define LD8(p) (*(const v8u *)(p))
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define SHUF8(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+typedef int v8i __attribute__((vector_size(32)));
+#define SHUF8(a, b, ...) __builtin_shuffle(a, b, (v8i){__VA_ARGS__})
+#endif
+
+/* x[0] + ... + x[7] */
+#define HSUM8(x) ((x)[0] + (x)[1] + (x)[2] + (x)[3] + (x)[4] + (x)[5] + (x)[6] + (x)[7])
+
+/* r = (Σ a0, Σ a1, ..., Σ a7): eight horizontal sums at once, by pairwise transposing adds */
+#define HSUM8X8(r, a0, a1, a2, a3, a4, a5, a6, a7)                                            \
+    do {                                                                                      \
+        v8 t0_ = SHUF8(a0, a1, 0, 8, 1, 9, 4, 12, 5, 13) + SHUF8(a0, a1, 2, 10, 3, 11, 6, 14, 7, 15); \
+        v8 t1_ = SHUF8(a2, a3, 0, 8, 1, 9, 4, 12, 5, 13) + SHUF8(a2, a3, 2, 10, 3, 11, 6, 14, 7, 15); \
+        v8 t2_ = SHUF8(a4, a5, 0, 8, 1, 9, 4, 12, 5, 13) + SHUF8(a4, a5, 2, 10, 3, 11, 6, 14, 7, 15); \
+        v8 t3_ = SHUF8(a6, a7, 0, 8, 1, 9, 4, 12, 5, 13) + SHUF8(a6, a7, 2, 10, 3, 11, 6, 14, 7, 15); \
+        v8 u_ = SHUF8(t0_, t1_, 0, 1, 8, 9, 4, 5, 12, 13) + SHUF8(t0_, t1_, 2, 3, 10, 11, 6, 7, 14, 15); \
+        v8 w_ = SHUF8(t2_, t3_, 0, 1, 8, 9, 4, 5, 12, 13) + SHUF8(t2_, t3_, 2, 3, 10, 11, 6, 7, 14, 15); \
+        (r) = SHUF8(u_, w_, 0, 1, 2, 3, 8, 9, 10, 11) + SHUF8(u_, w_, 4, 5, 6, 7, 12, 13, 14, 15); \
+    } while (0)
+
+OPT_CLONES static void decode_task(float *out,       /* [n_rep, hd] at head g·n_rep of row i */
+                                   float *s,         /* [n_rep, Tmax] */
+                                   const float *q,   /* [n_rep, hd] */
+                                   const float *kb,  /* key 0 of the group, row stride ldk */
+                                   const float *vb,  /* value 0 of the group, row stride ldk */
+                                   int ldk, int len, int n_rep, int hd, int Tmax, float scale) {
+    size_t lk = (size_t)ldk, lt = (size_t)Tmax;
+    int vec = hd % 8 == 0;
+    /* scores s[r, j] = (q_r·k_j)·scale */
+    for (int r = 0; r < n_rep; r++) {
+        const float *qr = q + (size_t)r * (size_t)hd;
+        float *sr = s + (size_t)r * lt;
+        if (vec) {
+            int j = 0;
+            for (; j + 8 <= len; j += 8) { /* eight keys: eight sums, one transposed reduce */
+                const float *k0 = kb + (size_t)j * lk;
+                v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+                for (int d = 0; d < hd; d += 8) {
+                    v8 qd = LD8(qr + d);
+                    a0 += qd * LD8(k0 + d);
+                    a1 += qd * LD8(k0 + lk + d);
+                    a2 += qd * LD8(k0 + 2 * lk + d);
+                    a3 += qd * LD8(k0 + 3 * lk + d);
+                    a4 += qd * LD8(k0 + 4 * lk + d);
+                    a5 += qd * LD8(k0 + 5 * lk + d);
+                    a6 += qd * LD8(k0 + 6 * lk + d);
+                    a7 += qd * LD8(k0 + 7 * lk + d);
+                }
+                v8 r8;
+                HSUM8X8(r8, a0, a1, a2, a3, a4, a5, a6, a7);
+                *(v8u *)(sr + j) = r8 * scale;
+            }
+            for (; j + 2 <= len; j += 2) { /* two keys: two independent sums */
+                const float *k0 = kb + (size_t)j * lk, *k1 = k0 + lk;
+                v8 a0 = {0}, a1 = {0};
+                for (int d = 0; d < hd; d += 8) {
+                    v8 qd = LD8(qr + d);
+                    a0 += qd * LD8(k0 + d);
+                    a1 += qd * LD8(k1 + d);
+                }
+                sr[j] = HSUM8(a0) * scale;
+                sr[j + 1] = HSUM8(a1) * scale;
+            }
+            for (; j < len; j++) {
+                const float *k0 = kb + (size_t)j * lk;
+                v8 a0 = {0};
+                for (int d = 0; d < hd; d += 8) a0 += LD8(qr + d) * LD8(k0 + d);
+                sr[j] = HSUM8(a0) * scale;
+            }
+        } else {
+            for (int j = 0; j < len; j++) {
+                const float *kj = kb + (size_t)j * lk;
+                float acc = 0.0f;
+                for (int d = 0; d < hd; d++) acc += qr[d] * kj[d];
+                sr[j] = acc * scale;
+            }
+        }
+        float st[2];
+        int padded = (len + 15) & ~15; /* whole vectors: the rest of the row is scratch */
+        softmax_row(sr, st, len - 1, padded < Tmax ? padded : Tmax);
+    }
+    /* out_r = Σ_j p[r, j]·v_j: 32 (then 8) columns at a time in register sums over j */
+    for (int r = 0; r < n_rep; r++) {
+        const float *pr = s + (size_t)r * lt;
+        float *o = out + (size_t)r * (size_t)hd;
+        if (vec) {
+            int d = 0;
+            for (; d + 32 <= hd; d += 32) {
+                v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+                for (int j = 0; j < len; j++) {
+                    const float *vj = vb + (size_t)j * lk + d;
+                    v8 p = {pr[j], pr[j], pr[j], pr[j], pr[j], pr[j], pr[j], pr[j]};
+                    a0 += p * LD8(vj);
+                    a1 += p * LD8(vj + 8);
+                    a2 += p * LD8(vj + 16);
+                    a3 += p * LD8(vj + 24);
+                }
+                *(v8u *)(o + d) = a0;
+                *(v8u *)(o + d + 8) = a1;
+                *(v8u *)(o + d + 16) = a2;
+                *(v8u *)(o + d + 24) = a3;
+            }
+            for (; d < hd; d += 8) {
+                v8 a0 = {0};
+                for (int j = 0; j < len; j++) a0 += pr[j] * LD8(vb + (size_t)j * lk + d);
+                *(v8u *)(o + d) = a0;
+            }
+        } else {
+            for (int d = 0; d < hd; d++) o[d] = 0.0f;
+            for (int j = 0; j < len; j++) {
+                const float *vj = vb + (size_t)j * lk;
+                for (int d = 0; d < hd; d++) o[d] += pr[j] * vj[d];
+            }
+        }
+    }
+}
+
+/* How many query rows ahead attention_decode prefetches the keys and values. */
+#ifndef DECODE_AHEAD
+#define DECODE_AHEAD 4
+#endif
+
+/* Prefetches the key and value rows off .. off+len−1 ([., ldk] floats each) into the cache. */
+static void prefetch_rows(const float *k, const float *v, size_t off, int len, int ldk) {
+    const char *pk = (const char *)(k + off * (size_t)ldk), *pv = (const char *)(v + off * (size_t)ldk);
+    size_t bytes = (size_t)len * (size_t)ldk * sizeof(float);
+    for (size_t b = 0; b < bytes; b += 64) {
+        __builtin_prefetch(pk + b);
+        __builtin_prefetch(pv + b);
+    }
+}
+
+void opt_attention_decode(float *out,        /* [n, H, hd] */
+                          float *scratch,    /* [n, H, Tmax] */
+                          const float *q,    /* [n, H, hd] */
+                          const float *k,    /* [rows, KVH, hd] */
+                          const float *v,    /* [rows, KVH, hd] */
+                          const size_t *off, /* [n] */
+                          const int *len,    /* [n] */
+                          int n, int Tmax, int H, int KVH, int hd) {
+    int n_rep = H / KVH, ldk = KVH * hd;
+    float scale = attn_scale(hd);
+    size_t work = (size_t)n * (size_t)H * (size_t)Tmax * (size_t)hd;
+    /* one task per row, its KV groups in turn (the row's cache lines are read in order); the
+     * caches are cold after the layer's GEMMs, so each task first prefetches the next row's
+     * keys and values, which then arrive while this row computes */
+#pragma omp parallel for schedule(static) if (n > 1 && work > OPT_PAR_MIN)
+    for (int i = 0; i < n; i++) {
+        if (i == 0) /* the first rows' own lines, then always DECODE_AHEAD rows ahead */
+            for (int a = 1; a < DECODE_AHEAD && a < n; a++) prefetch_rows(k, v, off[a], len[a], ldk);
+        if (i + DECODE_AHEAD < n && off[i + DECODE_AHEAD] != off[i + DECODE_AHEAD - 1])
+            prefetch_rows(k, v, off[i + DECODE_AHEAD], len[i + DECODE_AHEAD], ldk);
+        for (int g = 0; g < KVH; g++) {
+            int h0 = g * n_rep;
+            size_t kv0 = off[i] * (size_t)ldk + (size_t)g * (size_t)hd;
+            decode_task(out + at3(i, h0, H, hd), scratch + at3(i, h0, H, Tmax),
+                        q + at3(i, h0, H, hd), k + kv0, v + kv0, ldk, len[i], n_rep, hd, Tmax,
+                        scale);
+        }
+    }
 }

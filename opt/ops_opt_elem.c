@@ -16,27 +16,73 @@
 
 #define PAR_ROWS(N, C) if ((size_t)(N) * (size_t)(C) > OPT_PAR_MIN)
 
+/* Σ_c a[c]·b[c]·(m ? m[c] : 1) in 16 explicit lanes combined by a halving tree: the same
+ * summation order, hence the same bits, in every OPT_CLONES version (an `omp simd reduction`
+ * would take the lane count of the vector width). */
+OPT_INLINE float dot16(const float *a, const float *b, const float *m, int C) {
+    float l[16];
+    for (int k = 0; k < 16; k++) l[k] = 0.0f;
+    int c = 0;
+    if (m) {
+        for (; c + 16 <= C; c += 16)
+            for (int k = 0; k < 16; k++) l[k] += m[c + k] * a[c + k] * b[c + k];
+        for (; c < C; c++) l[c & 15] += m[c] * a[c] * b[c];
+    } else {
+        for (; c + 16 <= C; c += 16)
+            for (int k = 0; k < 16; k++) l[k] += a[c + k] * b[c + k];
+        for (; c < C; c++) l[c & 15] += a[c] * b[c];
+    }
+    for (int w = 8; w > 0; w >>= 1)
+        for (int k = 0; k < w; k++) l[k] += l[k + w];
+    return l[0];
+}
+
+/* One row of RMSNorm forward / backward (OPT_CLONES: AVX-512, AVX2 and baseline versions). */
+OPT_CLONES static void rms_fwd_row(float *out_n, float *rstd_n, const float *x_n, const float *w,
+                                   int C, float eps) {
+    float ss = dot16(x_n, x_n, NULL, C);
+    float r = (float)(1.0 / sqrt((double)ss / C + (double)eps)); /* rsqrt(variance + eps) */
+    *rstd_n = r;
+#pragma omp simd
+    for (int c = 0; c < C; c++) out_n[c] = w[c] * (x_n[c] * r);
+}
+
 void opt_rmsnorm_forward(float *out,     /* [N, C] */
                          float *rstd,    /* [N] */
                          const float *x, /* [N, C] */
                          const float *w, /* [C] */
                          int N, int C, float eps) {
 #pragma omp parallel for schedule(static) PAR_ROWS(N, C)
-    for (int n = 0; n < N; n++) {
-        const float *x_n = x + (size_t)n * (size_t)C;
-        float *out_n = out + (size_t)n * (size_t)C;
-        float ss = 0.0f;
-#pragma omp simd reduction(+ : ss)
-        for (int c = 0; c < C; c++) ss += x_n[c] * x_n[c];
-        float r = (float)(1.0 / sqrt((double)ss / C + (double)eps)); /* rsqrt(variance + eps) */
-        rstd[n] = r;
-#pragma omp simd
-        for (int c = 0; c < C; c++) out_n[c] = w[c] * (x_n[c] * r);
-    }
+    for (int n = 0; n < N; n++)
+        rms_fwd_row(out + (size_t)n * (size_t)C, rstd + n, x + (size_t)n * (size_t)C, w, C, eps);
 }
 
 /* Columns per task of RMSNorm's dw. */
 #define COLS_BLK 64
+
+OPT_CLONES static void rms_bwd_row(float *dx_n, const float *d_n, const float *x_n,
+                                   const float *w, float r, int C) {
+    float dot = dot16(d_n, x_n, w, C); /* Σ w·dout·x, w·dout first as before */
+    float kc = (float)((double)r * r * r * dot / C);
+#pragma omp simd
+    for (int c = 0; c < C; c++) dx_n[c] += r * w[c] * d_n[c] - kc * x_n[c];
+}
+
+/* dw[c0..c1) += Σ_n dout[n,c]·x[n,c]·r[n], rows in order, in double */
+OPT_CLONES static void rms_dw_blk(float *dw, const float *dout, const float *x, const float *rstd,
+                                  int N, int C, int c0, int c1) {
+    double acc[COLS_BLK];
+    int m = c1 - c0;
+    for (int c = 0; c < COLS_BLK; c++) acc[c] = 0.0;
+    for (int n = 0; n < N; n++) {
+        const float *x_n = x + (size_t)n * (size_t)C + c0;
+        const float *d_n = dout + (size_t)n * (size_t)C + c0;
+        float r = rstd[n];
+#pragma omp simd
+        for (int c = 0; c < m; c++) acc[c] += (double)(d_n[c] * x_n[c] * r);
+    }
+    for (int c = 0; c < m; c++) dw[c0 + c] += (float)acc[c];
+}
 
 void opt_rmsnorm_backward(float *dx,         /* [N, C] += */
                           float *dw,         /* [C] += or NULL */
@@ -49,30 +95,15 @@ void opt_rmsnorm_backward(float *dx,         /* [N, C] += */
      *   dx[c] = r·w[c]·dout[c] − (r³/C)·x[c]·Σ_j w[j]·dout[j]·x[j]
      *   dw[c] = Σ_n dout[n,c]·x[n,c]·r[n]                                                 */
 #pragma omp parallel for schedule(static) PAR_ROWS(N, C)
-    for (int n = 0; n < N; n++) {
-        const float *x_n = x + (size_t)n * (size_t)C;
-        const float *d_n = dout + (size_t)n * (size_t)C;
-        float *dx_n = dx + (size_t)n * (size_t)C;
-        float r = rstd[n], dot = 0.0f;
-#pragma omp simd reduction(+ : dot)
-        for (int c = 0; c < C; c++) dot += w[c] * d_n[c] * x_n[c];
-        float kc = (float)((double)r * r * r * dot / C);
-#pragma omp simd
-        for (int c = 0; c < C; c++) dx_n[c] += r * w[c] * d_n[c] - kc * x_n[c];
-    }
+    for (int n = 0; n < N; n++)
+        rms_bwd_row(dx + (size_t)n * (size_t)C, dout + (size_t)n * (size_t)C,
+                    x + (size_t)n * (size_t)C, w, rstd[n], C);
     if (dw) {
         int nblk = (C + COLS_BLK - 1) / COLS_BLK;
 #pragma omp parallel for schedule(static) PAR_ROWS(N, C)
         for (int b = 0; b < nblk; b++) {
             int c0 = b * COLS_BLK, c1 = c0 + COLS_BLK < C ? c0 + COLS_BLK : C;
-            double acc[COLS_BLK] = {0};
-            for (int n = 0; n < N; n++) {
-                const float *x_n = x + (size_t)n * (size_t)C;
-                const float *d_n = dout + (size_t)n * (size_t)C;
-                float r = rstd[n];
-                for (int c = c0; c < c1; c++) acc[c - c0] += (double)(d_n[c] * x_n[c] * r);
-            }
-            for (int c = c0; c < c1; c++) dw[c] += (float)acc[c - c0];
+            rms_dw_blk(dw, dout, x, rstd, N, C, c0, c1);
         }
     }
 }

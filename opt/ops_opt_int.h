@@ -22,13 +22,15 @@
  * parallel region (a few µs) would cost more than the loop. */
 #define OPT_PAR_MIN 16384
 
-/* OPT_CLONES before a function compiles it twice, for AVX2 and for the x86-64 baseline (SSE2),
- * and lets the dynamic loader pick one for the CPU (GCC/Clang target_clones, an ifunc): the
- * hot exp loops run twice as wide without -march flags in the build. Elementwise results are
- * the same either way (no FMA: "avx2" does not enable it, and opt/ is built with
- * -ffp-contract=off). Define OPT_NO_CLONES to build the baseline only. */
+/* OPT_CLONES before a function compiles it three times, for AVX-512F, AVX2 and the x86-64
+ * baseline (SSE2), and lets the dynamic loader pick one for the CPU (GCC/Clang target_clones,
+ * an ifunc): the hot exp loops run two to four times as wide without -march flags in the
+ * build (AVX-512F since issue 5). Elementwise results are the same in every version (no FMA:
+ * neither "avx2" nor "avx512f" enables it, and opt/ is built with -ffp-contract=off); sums
+ * that must not depend on the version use explicit lanes (8 in the loss kernels, 16 in
+ * RMSNorm and the attention softmax). Define OPT_NO_CLONES to build the baseline only. */
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__) && !defined(OPT_NO_CLONES)
-#define OPT_CLONES __attribute__((target_clones("avx2", "default")))
+#define OPT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define OPT_CLONES
 #endif
@@ -130,6 +132,9 @@ void opt_attention_forward(float *out, float *probs, float *stats, const float *
 void opt_attention_backward(float *dq, float *dk, float *dv, float *scratch, const float *dout,
                             const float *stats, const float *q, const float *k, const float *v,
                             int Tq, int Tk, int H, int KVH, int hd);
+void opt_attention_decode(float *out, float *scratch, const float *q, const float *k,
+                          const float *v, const size_t *off, const int *len, int n, int Tmax,
+                          int H, int KVH, int hd);
 
 /* ops_opt_loss.c */
 void opt_softmax_forward(float *probs, const float *logits, int N, int V, float temperature);

@@ -156,6 +156,28 @@ typedef struct ops_table {
                                const float *v,     /* [Tk, KVH, hd] */
                                int Tq, int Tk, int H, int KVH, int hd);
 
+    /* ---- attention of single query rows against KV caches (decoding) --------------------- */
+
+    /* n query rows from any sequences in one call (a decode round: one new row per sequence;
+     * a short chunk of Tq new rows of one sequence is Tq rows with the same off and
+     * len = L0+1 .. L0+Tq). Row i is attention_forward with Tq = 1, Tk = len[i] on q row i and
+     * the cache rows off[i] .. off[i]+len[i]−1 of k and v (its own key and value are already
+     * there: row i sits at position len[i]−1 of its sequence):
+     *   s[h,j]     = fp32(q[i,h,:]·k[off[i]+j,kvh,:]) · scale          (j < len[i])
+     *   p[h,:]     = softmax(s[h,:])   (m = max, l = fp32(Σ exp(s − m)), p = exp(s − m)/l)
+     *   out[i,h,:] = Σ_j p[h,j] · v[off[i]+j,kvh,:]
+     * kvh = h / (H/KVH). scratch holds the probabilities: n·H·Tmax floats, Tmax >= every len[i].
+     * Nothing is kept for a backward (there is none: decoding only). Preconditions: n >= 1,
+     * 1 <= len[i] <= Tmax, H % KVH == 0. */
+    void (*attention_decode)(float *out,         /* [n, H, hd] */
+                             float *scratch,     /* [n, H, Tmax] overwritten */
+                             const float *q,     /* [n, H, hd] (RoPE applied) */
+                             const float *k,     /* [rows, KVH, hd] the caches (RoPE applied) */
+                             const float *v,     /* [rows, KVH, hd] */
+                             const size_t *off,  /* [n] first cache row of row i's sequence */
+                             const int *len,     /* [n] keys row i attends to */
+                             int n, int Tmax, int H, int KVH, int hd);
+
     /* ---- SwiGLU MLP activation ------------------------------------------------------------- */
 
     /* out = silu(gate) · up, silu(g) = g / (1 + exp(−g)) */

@@ -27,6 +27,7 @@ static const ops_table ref_table = {
     .rope_backward = ops_ref_rope_backward,
     .attention_forward = ops_ref_attention_forward,
     .attention_backward = ops_ref_attention_backward,
+    .attention_decode = ops_ref_attention_decode,
     .swiglu_forward = ops_ref_swiglu_forward,
     .swiglu_backward = ops_ref_swiglu_backward,
     .add = ops_ref_add,

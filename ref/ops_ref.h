@@ -37,6 +37,9 @@ void ops_ref_attention_backward(float *dq, float *dk, float *dv, float *scratch,
                                 const float *dout, const float *stats, const float *q,
                                 const float *k, const float *v, int Tq, int Tk, int H, int KVH,
                                 int hd);
+void ops_ref_attention_decode(float *out, float *scratch, const float *q, const float *k,
+                              const float *v, const size_t *off, const int *len, int n, int Tmax,
+                              int H, int KVH, int hd);
 
 /* ops_ref_mlp.c */
 void ops_ref_swiglu_forward(float *out, const float *gate, const float *up, size_t n);

@@ -203,3 +203,21 @@ void ops_ref_attention_backward(float *dq,          /* [Tq, H, hd] += */
         input_grads(dq, dk, dv, p, ds, dout, q, k, h0, n_rep, kvh, Tq, Tk, H, KVH, hd);
     }
 }
+
+/* Decode rounds: each query row is attention_forward with Tq = 1 against its own sequence's
+ * cache rows off[i] .. off[i]+len[i]−1 (the row at position len[i]−1 sees all of them), so the
+ * result is bit for bit that of the per-sequence call. */
+void ops_ref_attention_decode(float *out,        /* [n, H, hd] */
+                              float *scratch,    /* [n, H, Tmax] the probabilities */
+                              const float *q,    /* [n, H, hd] */
+                              const float *k,    /* [rows, KVH, hd] */
+                              const float *v,    /* [rows, KVH, hd] */
+                              const size_t *off, /* [n] */
+                              const int *len,    /* [n] */
+                              int n, int Tmax, int H, int KVH, int hd) {
+    size_t QD = (size_t)H * (size_t)hd, KVD = (size_t)KVH * (size_t)hd;
+    for (int i = 0; i < n; i++)
+        ops_ref_attention_forward(out + (size_t)i * QD, scratch + (size_t)i * H * (size_t)Tmax,
+                                  NULL, q + (size_t)i * QD, k + off[i] * KVD, v + off[i] * KVD, 1,
+                                  len[i], H, KVH, hd);
+}

@@ -1,7 +1,7 @@
 #!/bin/sh
-# demo.sh — the main job until the tiny SvS demo exists (issue 7): runs the verifier on the
-# bundled examples (data/examples/verify_example.jsonl) and, when ../shared is present, on the
-# 500 MATH-500 reference solutions (each whole solution must be judged equal to its answer).
+# demo_verifier.sh — `make demo-verifier`: the verifier on the bundled examples
+# (data/examples/verify_example.jsonl) and, when ../shared is present, on the 500 MATH-500
+# reference solutions (each whole solution must be judged equal to its answer).
 set -eu
 SVS=bin/svs
 SHARED=${SVS_SHARED:-../shared}

@@ -609,6 +609,24 @@ static void test_attention_kv_cache(int T, int H, int KVH, int hd) {
     same &= !memcmp(out, full, T * row_q * sizeof(float));
     CHECK(same, "KV-cache attention differs from full causal (T=%d H=%d KVH=%d hd=%d)", T, H,
           KVH, hd);
+    /* attention_decode: every row t as its own query row (off 0, len t+1), one call; the rows
+     * in reverse order, so that row i is not row t */
+    size_t *off = malloc((size_t)T * sizeof *off);
+    int *len = malloc((size_t)T * sizeof *len);
+    float *qr = fbuf(T * row_q), *outr = fbuf(T * row_q), *scr = fbuf((size_t)T * H * T);
+    for (int i = 0; i < T; i++) {
+        int t = T - 1 - i;
+        off[i] = 0;
+        len[i] = t + 1;
+        memcpy(qr + i * row_q, q + t * row_q, row_q * sizeof(float));
+    }
+    K->attention_decode(outr, scr, qr, k, v, off, len, T, T, H, KVH, hd);
+    int same_d = 1;
+    for (int i = 0; i < T; i++)
+        same_d &= !memcmp(outr + i * row_q, full + (T - 1 - i) * row_q, row_q * sizeof(float));
+    CHECK(same_d, "attention_decode differs from full causal (T=%d H=%d KVH=%d hd=%d)", T, H,
+          KVH, hd);
+    free(off); free(len); free(qr); free(outr); free(scr);
     free(q); free(k); free(v); free(full); free(pfull); free(sfull); free(out); free(p); free(st);
 }
 

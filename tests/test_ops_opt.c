@@ -1,7 +1,8 @@
 /* test_ops_opt.c — checks the "opt" backend (opt/, OpenBLAS/oneDNN + OpenMP) against the
  * reference (ref/) op by op, the ggml test-backend-ops way (spec/style.md §3.2, DESIGN.md
  * "The ops interface"): seeded random inputs over several shapes per op (odd sizes, 1-row
- * batches, a 256-token sequence, GQA ratios 1/2/3, the KV-cache form, vocabularies larger than
+ * batches, a 256-token sequence, GQA ratios 1/2/3, the KV-cache form, attention_decode over
+ * rows of many caches of random lengths (issue 5), vocabularies larger than
  * one chunk of the online log-sum-exp), the reference run once, the opt kernel run under every
  * configuration — each GEMM library compiled in × {default threads, 1 thread, 3 threads} — and
  *   NMSE(opt, ref) = Σ(opt − ref)² / Σ ref²
@@ -115,6 +116,7 @@ static op_limit limits[] = {
     {"rope_backward", 1e-7, "ref's fp32 expression in ref's order: exact (0 expected)", 0, 0},
     {"attention_forward", 5e-4, "fp32 GEMM scores and P·V, fp32 softmax (ggml flash_attn)", 0, 0},
     {"attention_backward", 5e-4, "fp32 GEMMs for dP, dq, dk, dv; fp32 softmax Jacobian", 0, 0},
+    {"attention_decode", 5e-4, "fp32 dot products and P·V sums vs double (rows of many caches)", 0, 0},
     {"attention_kvcache", 5e-4, "opt cache form vs opt full form: other GEMM block shapes", 0, 0},
     {"swiglu_forward", 1e-7, "opt_expf (~2 ulp) vs a rounded double exp; elementwise", 0, 0},
     {"swiglu_backward", 1e-7, "fp32 sigmoid derivative vs double; elementwise", 0, 0},
@@ -459,6 +461,51 @@ static void test_attention_kv_cache(int T, int H, int KVH, int hd, int pre, int 
     }
     CHECK(guard_ok(out, T * row_q) && guard_ok(p, (size_t)H * T * T), "kv cache: wrote past end");
     free(q); free(k); free(v); free(full); free(pfull); free(out); free(p); free(pcat);
+}
+
+/* Decode rounds: n query rows of sequences with caches of random lengths in one [rows, KVH,
+ * hd] buffer (row i: off[i], len[i]; some rows share a sequence, as a chunk's rows do), one
+ * attention_decode call vs ref's per-row attention_forward. */
+typedef struct dec_ctx {
+    const float *q, *k, *v;
+    const size_t *off;
+    const int *len;
+    int n, Tmax, H, KVH, hd;
+} dec_ctx;
+
+static void dec_run(const ops_table *K, void *p, float **o) {
+    dec_ctx *c = p;
+    size_t ns = (size_t)c->n * c->H * c->Tmax;
+    float *scratch = gbuf(ns);
+    K->attention_decode(o[0], scratch, c->q, c->k, c->v, c->off, c->len, c->n, c->Tmax, c->H,
+                        c->KVH, c->hd);
+    CHECK(guard_ok(scratch, ns), "attention_decode scratch written past the end");
+    free(scratch);
+}
+
+static void test_attention_decode(int n, int H, int KVH, int hd, int Tmax) {
+    char shape[80];
+    snprintf(shape, sizeof shape, "n%d,H%d,KVH%d,hd%d,Tmax%d", n, H, KVH, hd, Tmax);
+    size_t *off = malloc((size_t)n * sizeof *off);
+    int *len = malloc((size_t)n * sizeof *len);
+    size_t rows = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && rng_int(4) == 0 && len[i - 1] < Tmax) { /* next row of the same sequence */
+            off[i] = off[i - 1];
+            len[i] = len[i - 1] + 1;
+            continue;
+        }
+        off[i] = rows;
+        len[i] = 1 + rng_int(Tmax);
+        if (i == 0) len[i] = Tmax;
+        rows += (size_t)Tmax;
+    }
+    size_t nq = (size_t)n * H * hd, nk = rows * KVH * hd;
+    float *q = frand(nq, -1.5f, 1.5f), *k = frand(nk, -1.5f, 1.5f), *v = frand(nk, -1, 1);
+    dec_ctx c = {q, k, v, off, len, n, Tmax, H, KVH, hd};
+    out_spec f[1] = {{"out", nq, NULL}};
+    run_case("attention_decode", shape, dec_run, &c, f, 1);
+    free(q); free(k); free(v); free(off); free(len);
 }
 
 /* ---- SwiGLU, add, scale ---------------------------------------------------------------------- */
@@ -860,6 +907,11 @@ int main(void) {
     test_attention(256, 256, 4, 2, 64);
     test_attention_kv_cache(17, 6, 2, 10, 5, 3);
     test_attention_kv_cache(130, 4, 2, 64, 64, 33);
+    test_attention_decode(1, 1, 1, 4, 1);
+    test_attention_decode(7, 6, 2, 10, 13);
+    test_attention_decode(64, 4, 2, 32, 48);
+    test_attention_decode(33, 9, 3, 64, 70);
+    test_attention_decode(5, 4, 4, 8, 300);
 
     test_flat(1);
     test_flat(7);

@@ -20,6 +20,11 @@ static void head_backward(model *m) {
     model_acts *a = &m->a;
     size_t C = (size_t)m->C, V = (size_t)m->V, N = (size_t)m->N;
     zero(a->dln, N * C);
+    if (model_batch_unpadded(m)) { /* packed rows = padded rows: one matmul for the batch */
+        K->matmul_backward(a->dln, m->g.lm_head, NULL, a->dlogits, a->lnf, m->p.lm_head, m->N,
+                           m->C, m->V);
+        return;
+    }
     for (int b = 0; b < m->B; b++)
         K->matmul_backward(a->dln + m->row_off[b] * C, m->g.lm_head, NULL,
                            a->dlogits + (size_t)b * m->T * V, a->lnf + m->row_off[b] * C,

@@ -58,6 +58,10 @@ int model_head_forward(model *m, svs_err *err) {
     if (head_reserve(m, 2 * BTV * sizeof(float), err)) return -1;
     m->a.logits = m->head_mem;
     m->a.dlogits = m->a.logits + BTV;
+    if (model_batch_unpadded(m)) { /* packed rows = padded rows: one matmul for the batch */
+        K->matmul_forward(m->a.logits, m->a.lnf, m->p.lm_head, NULL, m->N, m->C, m->V);
+        return 0;
+    }
     zero(m->a.logits, BTV);
     for (int b = 0; b < m->B; b++)
         K->matmul_forward(m->a.logits + (size_t)b * m->T * V, m->a.lnf + m->row_off[b] * C,

@@ -75,12 +75,29 @@ void model_kv_free(model_kv *kv) {
     memset(kv, 0, sizeof *kv);
 }
 
+/* Sequences with at most this many new tokens in a step run their attention in one batched
+ * attention_decode call (every decode round, short prefills); longer chunks call
+ * attention_forward per sequence, whose GEMMs pay off over many query rows. */
+#define KV_DECODE_ROWS 16
+
+static int kv_batched(const model *m, int ntok) {
+    return m->ops->attention_decode && ntok <= KV_DECODE_ROWS;
+}
+
+/* The attention scratch kv->probs: the index arrays of the batched call, off [max_rows]
+ * (size_t) and len [max_rows] (int), in the first idx_floats() floats, then the
+ * probabilities. */
+static size_t idx_floats(const model_kv *kv) {
+    size_t bytes = (size_t)kv->max_rows * (sizeof(size_t) + sizeof(int));
+    return (bytes + 63) / 64 * (64 / sizeof(float));
+}
+
 /* Checks a step's request and packs its tokens and positions into kv->tok / kv->pos;
  * returns the number of rows, or -1. Also grows the probability scratch. */
 static int pack_step(const model *m, model_kv *kv, int n, const int *seq, const int *ntok,
                      const int32_t *tokens, svs_err *err) {
     if (n < 1 || n > kv->B) return svs_errf(err, "model_kv_step: %d sequences", n);
-    size_t rows = 0, probs = 0;
+    size_t rows = 0, probs = 0, brows = 0, btmax = 0;
     for (int i = 0; i < n; i++) {
         int s = seq[i];
         if (s < 0 || s >= kv->B) return svs_errf(err, "model_kv_step: no sequence %d", s);
@@ -98,9 +115,17 @@ static int pack_step(const model *m, model_kv *kv, int n, const int *seq, const 
             kv->tok[rows] = tokens[rows];
             kv->pos[rows] = kv->len[s] + t;
         }
-        size_t need = (size_t)m->H * (size_t)ntok[i] * (size_t)(kv->len[s] + ntok[i]);
-        if (need > probs) probs = need;
+        size_t tk = (size_t)(kv->len[s] + ntok[i]);
+        if (kv_batched(m, ntok[i])) {
+            brows += (size_t)ntok[i];
+            if (tk > btmax) btmax = tk;
+        } else {
+            size_t need = (size_t)m->H * (size_t)ntok[i] * tk;
+            if (need > probs) probs = need;
+        }
     }
+    if (brows * (size_t)m->H * btmax > probs) probs = brows * (size_t)m->H * btmax;
+    probs += idx_floats(kv);
     if (probs > kv->probs_cap) {
         float *p = svs_realloc(kv->probs, probs * sizeof(float), err);
         if (!p) return svs_err_prefix(err, "model_kv_step");
@@ -113,6 +138,8 @@ static int pack_step(const model *m, model_kv *kv, int n, const int *seq, const 
 /* attention_block of model_forward.c against the cache:
  *   ln = input_layernorm(x); q = rope(q_proj(ln)); k_new = rope(k_proj(ln)); v_new = v_proj(ln)
  *   cache[len .. len+ntok) = k_new, v_new;  att = attention(q, cache[0 .. len+ntok))
+ * (attention_decode over the rows of sequences with few new tokens, attention_forward for
+ * each other sequence: the same rows either way), then
  *   h = x + o_proj(att) */
 static void kv_attention(const model *m, model_kv *kv, const model_params *w, int l, int n,
                          const int *seq, const int *ntok, int N) {
@@ -124,17 +151,47 @@ static void kv_attention(const model *m, model_kv *kv, const model_params *w, in
     K->matmul_forward(kv->vn, kv->ln, w->wv, w->bv, N, C, KVD);
     K->rope_forward(kv->q, kv->q, m->rope_cos, m->rope_sin, kv->pos, N, m->H, m->hd);
     K->rope_forward(kv->kn, kv->kn, m->rope_cos, m->rope_sin, kv->pos, N, m->KVH, m->hd);
-    size_t r = 0;
-    for (int i = 0; i < n; i++) {
-        int s = seq[i], Tk = kv->len[s] + ntok[i];
-        size_t base = ((size_t)l * kv->rows + kv->off[s]) * (size_t)KVD;
-        float *kc = kv->k + base, *vc = kv->v + base;
+    size_t *boff = (size_t *)kv->probs;
+    int *blen = (int *)(boff + kv->max_rows);
+    float *probs = kv->probs + idx_floats(kv);
+    size_t layer = (size_t)l * kv->rows * (size_t)KVD, r = 0;
+    for (int i = 0; i < n; i++) { /* the new keys and values into the caches */
+        int s = seq[i];
+        float *kc = kv->k + layer + kv->off[s] * KVD, *vc = kv->v + layer + kv->off[s] * KVD;
         size_t at = (size_t)kv->len[s] * KVD, cnt = (size_t)ntok[i] * KVD;
         memcpy(kc + at, kv->kn + r * KVD, cnt * sizeof(float));
         memcpy(vc + at, kv->vn + r * KVD, cnt * sizeof(float));
-        K->attention_forward(kv->att + r * QD, kv->probs, NULL, kv->q + r * QD, kc, vc, ntok[i],
-                             Tk, m->H, m->KVH, m->hd); /* no backward: no stats */
         r += (size_t)ntok[i];
+    }
+    /* a run of consecutive sequences with few new tokens: one attention_decode call (a decode
+     * round is one run); any other sequence: attention_forward over its new rows */
+    r = 0;
+    int rb = 0;
+    for (int i = 0; i < n;) {
+        if (!kv_batched(m, ntok[i])) {
+            int s = seq[i];
+            size_t base = layer + kv->off[s] * KVD;
+            K->attention_forward(kv->att + r * QD, probs, NULL, kv->q + r * QD, kv->k + base,
+                                 kv->v + base, ntok[i], kv->len[s] + ntok[i], m->H, m->KVH,
+                                 m->hd); /* no backward: no stats */
+            r += (size_t)ntok[i];
+            i++;
+            continue;
+        }
+        size_t r0 = r;
+        int b0 = rb, tmax = 0;
+        for (; i < n && kv_batched(m, ntok[i]); i++) {
+            int s = seq[i];
+            for (int t = 0; t < ntok[i]; t++, rb++) { /* new row t sees keys 0 .. len + t */
+                boff[rb] = kv->off[s];
+                blen[rb] = kv->len[s] + t + 1;
+                if (blen[rb] > tmax) tmax = blen[rb];
+            }
+            r += (size_t)ntok[i];
+        }
+        K->attention_decode(kv->att + r0 * QD, probs, kv->q + r0 * QD, kv->k + layer,
+                            kv->v + layer, boff + b0, blen + b0, rb - b0, tmax, m->H, m->KVH,
+                            m->hd);
     }
     K->matmul_forward(kv->tmp, kv->att, w->wo, w->bo, N, QD, C);
     K->add(kv->h, kv->x, kv->tmp, (size_t)N * C); /* residual + attn_out */

@@ -23,6 +23,16 @@ layer_acts model_layer_acts(const model *m, int l);
  * at layer l; embed, norm and lm_head are unchanged. */
 model_params model_layer_params(const model *m, const model_params *p, int l);
 
+/* 1 when every sequence of the current batch has length T: the packed rows (row_off[b] + t)
+ * are then the padded rows (b·T + t), and a per-sequence loop over [B, T, ·] tensors is one
+ * call over N = B·T rows (the same arithmetic per row; a weight gradient's sum over rows then
+ * runs over the whole batch at once: one rounding instead of one per sequence). */
+static inline int model_batch_unpadded(const model *m) {
+    for (int b = 0; b < m->B; b++)
+        if (m->lens[b] != m->T) return 0;
+    return 1;
+}
+
 /* model_head.c: lnf = model.norm(x[L]), then the logits [B, T, V] when B·T·V <=
  * logits_keep_max (a.logits, a.dlogits), else a.logits = a.dlogits = NULL. */
 int model_head_forward(model *m, svs_err *err);

@@ -60,9 +60,10 @@ double svs_rng_normal(svs_rng *r) {
 
 int32_t sample_argmax(const float *x, int V) {
     int32_t best = 0;
-    for (int i = 0; i < V; i++) {
+    float best_x = x[0]; /* kept in a register: no reload of x[best] per element */
+    for (int i = 1; i < V; i++) {
         if (isnan(x[i])) continue;
-        if (isnan(x[best]) || x[i] > x[best]) best = i; /* strict >: lowest index on ties */
+        if (isnan(best_x) || x[i] > best_x) best = i, best_x = x[i]; /* strict >: lowest index on ties */
     }
     return best;
 }
