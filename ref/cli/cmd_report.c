@@ -201,7 +201,7 @@ int cmd_report(int argc, char **argv) {
     if (nr) {
         for (int i = 0; i < nr; i++)
             s[i] = (svg_series){runs[i].label, runs[i].step, runs[i].entropy, runs[i].n, color_of(labels, nl, runs[i].label)};
-        svg_chart c = {"Policy entropy per step (actor/entropy)", "step", "mean token entropy (nats)", 0, 0, 0, s, (size_t)nr};
+        svg_chart c = {"Policy entropy on the original problems, per step", "step", "mean token entropy (nats)", 0, 0, 0, s, (size_t)nr};
         plot(out, "entropy.svg", &c);
         for (int i = 0; i < nr; i++) s[i].y = runs[i].acc;
         svg_chart a = {"Training accuracy per step (acc)", "step", "accuracy", 0, 0, 1, s, (size_t)nr};
