@@ -2,13 +2,8 @@
 # test_cli.sh — the command-line contracts of DESIGN.md: help texts, `svs: error:` + exit 2 on
 # bad input (naming the line and field), one output line per input line, pass@k output.
 SVS=${SVS:-bin/svs}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # expect_exit CODE NAME CMD...  (stdout -> $tmp/out, stderr -> $tmp/err)
 expect_exit() {

@@ -4,12 +4,7 @@
 # errors exit 2. That HF transformers loads the written folders with identical logits is
 # checked by golden/check_convert_hf.py (needs torch; see docs/checkpoints.md).
 SVS=${SVS:-bin/svs}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$(dirname "$0")/lib.sh"
 
 printf '%s\n' '{"prompt_ids": [1, 5, 9], "response_ids": [3, 7, 2, 11]}' '{"prompt_ids": [4], "response_ids": [8, 6]}' >"$tmp/in.jsonl"
 for m in golden/model/qwen2_gqa1_tied golden/model/llama_gqa3_rope_llama3_tied golden/model/qwen2_gqa3_hd10; do

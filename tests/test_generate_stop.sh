@@ -4,13 +4,8 @@
 # cache ($SVS_SMOLLM2_GGUF or ~/.cache/svs/...; optional, as in tests/test_smollm2.c), and the
 # error path always.
 SVS=${SVS:-bin/svs}
-pass=0
-fail=0
+. "$(dirname "$0")/lib.sh"
 skip=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 printf '%s\n' '{"prompt_ids": [1, 5, 9]}' >"$tmp/ids.jsonl"
 "$SVS" generate --model golden/model/qwen2_gqa1_tied --jsonl "$tmp/ids.jsonl" --stop x >/dev/null 2>"$tmp/err"

@@ -7,13 +7,8 @@
 #   [--bug B] --out tests/fixtures/grpo/{clean_verl_svs,clean_verl,bug_B}.jsonl
 SVS=${SVS:-bin/svs}
 FIX=tests/fixtures/grpo
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # expect_exit CODE NAME CMD...  (stdout -> $tmp/out, stderr -> $tmp/err)
 expect_exit() {

@@ -6,14 +6,9 @@
 # stops at EOS, and bad input exits 2 naming the file, line and field. Builds nothing.
 SVS=${SVS:-bin/svs}
 G=${SVS_GOLDEN_MODEL:-golden/model}
-pass=0
-fail=0
+. "$(dirname "$0")/lib.sh"
 skipped=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 expect_exit() { # expect_exit CODE NAME CMD...  (stdout -> $tmp/out, stderr -> $tmp/err)
     code=$1; name=$2; shift 2

@@ -4,13 +4,7 @@
 # the inputs' (first/last-3-step means, pass@k per model); bad inputs exit 2 with an error that
 # names the file. Also `svs tinymath --format synthesis-sft` (the tiny model's synthesis SFT pairs).
 SVS=${SVS:-bin/svs}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. "$(dirname "$0")/lib.sh"
 expect_err() { # expect_err NAME SUBSTRING CMD...
     name=$1; sub=$2; shift 2
     "$@" >"$tmp/out" 2>"$tmp/err" </dev/null

@@ -14,14 +14,8 @@
 # reward arithmetic (reward = acc + penalty), bad configurations refused.
 SVS=${SVS:-bin/svs}
 TOK=golden/tokenizer/ours_tokenizer.json
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
 expect_err() { # expect_err NAME SUBSTRING CMD...   (CMD may be rl, which writes $tmp/rl.err)
     name=$1; sub=$2; shift 2
     : >"$tmp/rl.err"
@@ -31,8 +25,6 @@ expect_err() { # expect_err NAME SUBSTRING CMD...   (CMD may be rl, which writes
     if [ "$rc" -eq 2 ] && grep -q "^svs: error: " "$tmp/err" && grep -qF -- "$sub" "$tmp/err"; then ok
     else bad "$name: exit $rc, stderr: $(head -c 300 "$tmp/err")"; fi
 }
-# metrics without the wall-clock fields (perf/tokens_per_s and timing_s/* come last)
-strip() { sed 's/,"perf\/tokens_per_s".*$//' "$1"; }
 # field FILE NAME: the values of one numeric field, one per line
 field() { sed -n "s|.*\"$2\":\([-0-9.eE+]*\).*|\1|p" "$1"; }
 

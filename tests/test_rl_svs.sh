@@ -9,14 +9,8 @@
 # 1 step + resume = 2 uninterrupted steps (extraction state checkpointed); bad flags exit 2.
 SVS=${SVS:-bin/svs}
 TOK=golden/tokenizer/ours_tokenizer.json
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
 expect_err() { # expect_err NAME SUBSTRING CMD...
     name=$1; sub=$2; shift 2
     "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
@@ -24,8 +18,6 @@ expect_err() { # expect_err NAME SUBSTRING CMD...
     if [ "$rc" -eq 2 ] && grep -q "^svs: error: " "$tmp/err" && grep -qF -- "$sub" "$tmp/err"; then ok
     else bad "$name: exit $rc, stderr: $(head -c 300 "$tmp/err")"; fi
 }
-# metrics without the wall-clock fields (perf/tokens_per_s and timing_s/* come last)
-strip() { sed 's/,"perf\/tokens_per_s".*$//' "$1"; }
 
 cat >"$tmp/cfg.json" <<'CFG'
 {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 16, "intermediate_size": 32,

@@ -7,14 +7,7 @@
 # trained to write them); HF transformers can load the shipped model (when installed).
 # opt backend with 1 thread (deterministic for a fixed thread count) when built, else ref.
 SVS=${SVS:-bin/svs}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
-strip() { sed 's/,"perf\/tokens_per_s".*$//' "$1"; }
+. "$(dirname "$0")/lib.sh"
 
 if [ ! -f data/tiny/model.safetensors ]; then
     bad "data/tiny/model.safetensors missing (make tiny-model)"

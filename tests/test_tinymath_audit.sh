@@ -5,13 +5,8 @@
 # and same answer as the original problem (overall and for synthesis_reward == 1) are exactly the
 # ones worked out below; malformed traces give `svs: error: FILE:LINE: ...` and exit 2.
 SVS=${SVS:-bin/svs}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # expect_exit CODE NAME CMD...  (stdout -> $tmp/out, stderr -> $tmp/err)
 expect_exit() {

@@ -11,14 +11,9 @@
 # locally and a failure in CI (CI=true).
 SVS=${SVS:-bin/svs}
 ASSETS=${SVS_SHARED:-../shared}/assets/tokenizers
-pass=0
-fail=0
+. "$(dirname "$0")/lib.sh"
 skip=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # expect_exit CODE NAME CMD...  (stdout -> $tmp/out, stderr -> $tmp/err)
 expect_exit() {

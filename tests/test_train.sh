@@ -5,13 +5,8 @@
 # seed gives byte-identical metrics (tokens_per_s removed) and weights, bad inputs exit 2.
 SVS=${SVS:-bin/svs}
 TOK=golden/tokenizer/ours_tokenizer.json
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 expect_exit() {
     code=$1; name=$2; shift 2
     "$@" >"$tmp/out" 2>"$tmp/err" </dev/null

@@ -1,0 +1,16 @@
+# lib.sh — the helpers every tests/test_*.sh script sources (`. tests/lib.sh`): counters, a
+# scratch directory removed at exit, and the check functions. A script ends with
+# `echo "$pass passed, $fail failed"` (tests/run_tests.sh sums those lines) and a non-zero
+# exit status when something failed.
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+# check NAME SHELL-CONDITION: one check, the condition evaluated with eval
+check() { if eval "$2"; then ok; else bad "$1"; fi; }
+# strip FILE: svs rl metrics lines without the wall-clock fields (perf/tokens_per_s and
+# timing_s/* come last in every line)
+strip() { sed 's/,"perf\/tokens_per_s".*$//' "$1"; }
