@@ -44,10 +44,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grpo.h"
-#include "testlib.h"
+#include "grpo_golden.h"
 
-#define U32 (1.0 / 16777216.0)
 
 /* Q_LOSS_BC / Q_LOSS_ENT / Q_ADV_NAN: the same checks as Q_LOSS / Q_ADV, counted apart for the
  * micro-batches with the KL bias correction (beta > 0), with an entropy bonus, and the batches
@@ -74,16 +72,7 @@ static void cmp(int q, long id, const char *what, double ours, double ref, doubl
     CHECK(same_nan || e <= tol, "batch %ld %s %s: ours %.9g TRL %.9g (tol %.3g)", id, QN[q], what, ours, ref, tol);
 }
 
-static float num(json_t *v) { return json_is_number(v) ? (float)json_number_value(v) : NAN; }
 static double dnum(json_t *r, const char *k) { return json_number_value(json_object_get(r, k)); }
-
-static float *farr(json_t *root, const char *k, size_t n) {
-    json_t *a = json_object_get(root, k);
-    if (!json_is_array(a) || json_array_size(a) != n) return NULL;
-    float *x = malloc((n ? n : 1) * sizeof *x);
-    for (size_t i = 0; i < n; i++) x[i] = num(json_array_get(a, i));
-    return x;
-}
 
 typedef struct tb {
     size_t B, L, G, V, ga;
@@ -118,17 +107,15 @@ static int tb_load(tb *b, json_t *r) {
     size_t n = b->B * b->L;
     b->uid = malloc(b->B * sizeof *b->uid);
     for (size_t i = 0; i < b->B; i++) b->uid[i] = (int64_t)(i / (b->G ? b->G : 1)); /* TRL: view(-1, G) */
-    json_t *la = json_object_get(r, "labels");
-    b->labels = malloc((n ? n : 1) * sizeof *b->labels);
-    for (size_t k = 0; k < n; k++) b->labels[k] = json_integer_value(json_array_get(la, k));
-    b->scores = farr(r, "scores", b->B), b->mask = farr(r, "mask", n), b->logp = farr(r, "logp", n);
-    b->old = b->on_policy ? NULL : farr(r, "old", n);
-    b->ref = b->beta != 0 ? farr(r, "ref", n) : NULL;
-    b->ent = farr(r, "entropy", n), b->adv = farr(r, "advantages", b->B);
-    b->logits = farr(r, "logits", n * b->V);
+    b->labels = gg_iarr(r, "labels", n);
+    b->scores = gg_farr(r, "scores", b->B), b->mask = gg_farr(r, "mask", n), b->logp = gg_farr(r, "logp", n);
+    b->old = b->on_policy ? NULL : gg_farr(r, "old", n);
+    b->ref = b->beta != 0 ? gg_farr(r, "ref", n) : NULL;
+    b->ent = gg_farr(r, "entropy", n), b->adv = gg_farr(r, "advantages", b->B);
+    b->logits = gg_farr(r, "logits", n * b->V);
     int ok = b->loss_type && b->scale && b->scores && b->mask && b->logp && (b->on_policy || b->old) &&
              (b->beta == 0 || b->ref) && b->ent && b->adv && b->logits &&
-             json_array_size(la) == n;
+             b->labels;
     CHECK(ok, "golden batch: missing or mis-sized arrays");
     return ok ? 0 : -1;
 }
@@ -266,13 +253,13 @@ static double check_micro(const tb *b, long id, json_t *mj, const grpo_scope_inf
     double agg_mag = 0;
     grpo_aggregate(&c, mag, m->mask, m->b, b->L, sc, &agg_mag, &err);
     double tmag = o.scale * agg_mag + b->ent_coef * o.entropy_loss / ga;
-    double want = num(json_object_get(mj, "loss"));
+    double want = gg_num(json_object_get(mj, "loss"));
     double ltol = 1e-5 * fabs(want) + 2e-6 * tmag + 1e-12;
     cmp(Q_LOSS, id, b->loss_type, o.total, want, ltol);
     if (m->ref && c.kl_bias_correction) cmp(Q_LOSS_BC, id, b->loss_type, o.total, want, ltol);
     if (b->ent_coef != 0) cmp(Q_LOSS_ENT, id, b->loss_type, o.total, want, ltol);
     /* gradient */
-    float *want_g = farr(mj, "grad", n);
+    float *want_g = gg_farr(mj, "grad", n);
     CHECK(want_g != NULL, "batch %ld: grad missing", id);
     for (size_t k = 0; want_g && k < n; k++)
         if (fabs(want_g[k]) > gmax) gmax = fabs(want_g[k]);
@@ -300,7 +287,7 @@ static double check_micro(const tb *b, long id, json_t *mj, const grpo_scope_inf
                 1e-5 * fabs(want_g[k]) + 1e-6 * gmax + bc_tol[k] + 1e-12);
     free(bc_tol), free(ind);
     /* entropy mean (TRL logs global_masked_mean(entropies) = our token-mean-micro H̄) */
-    double ew = num(json_object_get(mj, "entropy"));
+    double ew = gg_num(json_object_get(mj, "entropy"));
     /* clip metrics (TRL: masked mean / max(Σm, 1)). TRL's global_masked_mean takes any [b][1]
      * tensor for a sequence-level one (grpo_trainer.py:3259-3265): with a completion width of 1 it
      * sums WITHOUT the mask and divides by b, so its logged metrics are not masked means there. */
@@ -310,13 +297,13 @@ static double check_micro(const tb *b, long id, json_t *mj, const grpo_scope_inf
         return tmag;
     }
     double den = ntok > 1 ? ntok : 1, ctol = (near + 1e-6) / den + 1e-6;
-    double lo = num(json_object_get(mj, "clip_low")), hi = num(json_object_get(mj, "clip_high"));
-    double reg = num(json_object_get(mj, "clip_region"));
+    double lo = gg_num(json_object_get(mj, "clip_low")), hi = gg_num(json_object_get(mj, "clip_high"));
+    double reg = gg_num(json_object_get(mj, "clip_region"));
     cmp(Q_CLIP, id, "low_mean", o.trl_clip_low, lo, ctol);
     cmp(Q_CLIP, id, "high_mean", o.trl_clip_high, hi, ctol);
     cmp(Q_CLIP, id, "region_mean", (double)o.trl_clip_low + o.trl_clip_high, reg, ctol + 1e-7);
     if (m->ref) { /* TRL logs the mean of the (bias-corrected) per_token_kl */
-        double kw = num(json_object_get(mj, "kl"));
+        double kw = gg_num(json_object_get(mj, "kl"));
         cmp(Q_KL, id, "k3 mean", (float)(klsum / den), kw, 1e-5 * fabs(kw) + 8 * U32 * klmag / den);
     }
     cmp(Q_ENTM, id, "entropy mean", o.entropy_loss, ew, 2e-7 * fabs(ew) + 1e-7);
@@ -343,7 +330,7 @@ static void check_loss(const tb *b, long id, json_t *r) {
         mbuf_make(b, ri, nb, &bufs[j]);
         free(ri);
         mag += check_micro(b, id, mj, &sc, &bufs[j]);
-        trl_sum += num(json_object_get(mj, "loss"));
+        trl_sum += gg_num(json_object_get(mj, "loss"));
         mbs[j] = (grpo_micro){.B = nb, .L = b->L, .logp = bufs[j].logp, .old = bufs[j].old, .ref = bufs[j].ref,
                               .adv = bufs[j].adv, .mask = bufs[j].mask, .entropy = bufs[j].ent};
     }
@@ -361,19 +348,9 @@ static void check_loss(const tb *b, long id, json_t *r) {
 static void check_logits(const tb *b, long id, json_t *r) {
     size_t n = b->B * b->L;
     grpo_config c = cfg_of(b);
-    float *lp = farr(r, "logprob", n), *ent = farr(r, "entropy_logits", n);
+    float *lp = gg_farr(r, "logprob", n), *ent = gg_farr(r, "entropy_logits", n);
     CHECK(lp && ent, "batch %ld: logprob/entropy missing", id);
-    for (size_t k = 0; lp && ent && k < n; k++) {
-        const float *z = b->logits + k * b->V;
-        double zmax = 0;
-        for (size_t j = 0; j < b->V; j++) zmax = fmax(zmax, fabs(z[j] / b->T));
-        float ol, oh;
-        svs_err err = {{0}};
-        CHECK(grpo_logprob(&c, z, b->V, (size_t)b->labels[k], &ol, NULL, &err) == 0, "%s", err.msg);
-        CHECK(grpo_entropy(&c, z, b->V, &oh, NULL, &err) == 0, "%s", err.msg);
-        cmp(Q_LOGP, id, "logp", ol, lp[k], 2e-6 * fabs(lp[k]) + 16 * U32 * (zmax + 1));
-        cmp(Q_ENT, id, "H", oh, ent[k], 2e-6 * fabs(ent[k]) + 16 * U32 * (zmax + 1));
-    }
+    if (lp && ent) gg_check_logits(&c, b->logits, b->labels, n, b->V, b->T, lp, ent, cmp, Q_LOGP, Q_ENT, id);
     free(lp), free(ent);
 }
 
@@ -419,26 +396,8 @@ static void check_batch(json_t *r, long id) {
 }
 
 int main(void) {
-    FILE *f = fopen("golden/grpo_trl.jsonl", "r");
-    CHECK(f != NULL, "cannot open golden/grpo_trl.jsonl (golden/gen_grpo_trl.py)");
-    if (!f) return test_summary();
-    char *line = NULL;
-    size_t cap = 0;
-    long batches = 0;
     char version[64] = "?";
-    while (getline(&line, &cap, f) > 0) {
-        json_error_t je;
-        json_t *r = json_loads(line, 0, &je);
-        CHECK(r != NULL, "golden line: %s", je.text);
-        if (!r) continue;
-        if (json_is_true(json_object_get(r, "header")))
-            snprintf(version, sizeof version, "%s", json_string_value(json_object_get(r, "trl")));
-        else
-            check_batch(r, ++batches);
-        json_decref(r);
-    }
-    free(line);
-    fclose(f);
+    long batches = gg_each_batch("golden/grpo_trl.jsonl", "trl", version, sizeof version, check_batch);
     CHECK(batches >= 100, "expected >= 100 TRL golden batches, read %ld", batches);
     /* every switch combination the brief asks for must be present in the golden */
     for (int i = 0; i < 4; i++) CHECK(n_types[i] >= 10, "loss type %d: only %ld batches", i, n_types[i]);

@@ -24,10 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grpo.h"
-#include "testlib.h"
+#include "grpo_golden.h"
 
-#define U32 (1.0 / 16777216.0)
 
 enum { Q_ADV, Q_DR, Q_RLOO, Q_TOK, Q_AGG_L, Q_AGG_G, Q_PG, Q_CLIP, Q_PPOKL, Q_GRAD, Q_KL, Q_KLG, Q_LOGP,
        Q_ENT, Q_COUNT };
@@ -55,24 +53,6 @@ typedef struct vb {
     int64_t *labels;
 } vb;
 
-/* a JSON number, or NaN for null (the generator writes verl's NaN as null) */
-static float num(json_t *v) { return json_is_number(v) ? (float)json_number_value(v) : NAN; }
-
-static float *farr(json_t *root, const char *k, size_t n) {
-    json_t *a = json_object_get(root, k);
-    if (!json_is_array(a) || json_array_size(a) != n) return NULL;
-    float *x = malloc((n ? n : 1) * sizeof *x);
-    for (size_t i = 0; i < n; i++) x[i] = num(json_array_get(a, i));
-    return x;
-}
-
-static int64_t *iarr(json_t *root, const char *k, size_t n) {
-    json_t *a = json_object_get(root, k);
-    if (!json_is_array(a) || json_array_size(a) != n) return NULL;
-    int64_t *x = malloc((n ? n : 1) * sizeof *x);
-    for (size_t i = 0; i < n; i++) x[i] = json_integer_value(json_array_get(a, i));
-    return x;
-}
 
 static void vb_free(vb *b) {
     void *p[] = {b->uid, b->scores, b->mask, b->logp, b->old, b->ref, b->logits, b->adv, b->tok, b->labels};
@@ -88,10 +68,10 @@ static int vb_load(vb *b, json_t *r) {
     b->eps_high = json_number_value(json_object_get(r, "eps_high"));
     b->clip_c = json_number_value(json_object_get(r, "clip_c"));
     size_t n = b->B * b->L;
-    b->uid = iarr(r, "uid", b->B), b->labels = iarr(r, "labels", n);
-    b->scores = farr(r, "scores", b->B), b->mask = farr(r, "mask", n), b->logp = farr(r, "logp", n);
-    b->old = farr(r, "old", n), b->ref = farr(r, "ref", n), b->logits = farr(r, "logits", n * b->V);
-    b->adv = farr(r, "adv_grpo", n), b->tok = farr(r, "token_loss", n);
+    b->uid = gg_iarr(r, "uid", b->B), b->labels = gg_iarr(r, "labels", n);
+    b->scores = gg_farr(r, "scores", b->B), b->mask = gg_farr(r, "mask", n), b->logp = gg_farr(r, "logp", n);
+    b->old = gg_farr(r, "old", n), b->ref = gg_farr(r, "ref", n), b->logits = gg_farr(r, "logits", n * b->V);
+    b->adv = gg_farr(r, "adv_grpo", n), b->tok = gg_farr(r, "token_loss", n);
     int ok = b->uid && b->labels && b->scores && b->mask && b->logp && b->old && b->ref && b->logits &&
              b->adv && b->tok;
     CHECK(ok, "golden batch: missing or mis-sized arrays");
@@ -123,7 +103,7 @@ static void check_adv(const vb *b, long id, json_t *r, const char *key, int q, c
     svs_err err = {{0}};
     if (set) CHECK(grpo_config_set(&c, set, &err) == 0, "%s: %s", set, err.msg);
     size_t n = b->B * b->L;
-    float *ours = malloc(n * sizeof *ours), *ref = farr(r, key, n);
+    float *ours = malloc(n * sizeof *ours), *ref = gg_farr(r, key, n);
     CHECK(grpo_advantages_tokens(&c, b->B, b->L, b->uid, b->scores, b->mask, ours, NULL, &err) == 0, "%s", err.msg);
     for (size_t k = 0; ref && k < n; k++) {
         double mean, std, cnt;
@@ -167,7 +147,7 @@ static void check_aggs(const vb *b, long id, json_t *r) {
             grpo_aggregate(&c, b->tok, b->mask, b->B, b->L, &sc, &ours, &err);
             grpo_aggregate(&c, absl, b->mask, b->B, b->L, &sc, &mag, &err);
             json_t *v = json_object_get(ref, AGG[m]);
-            double want = num(v);
+            double want = gg_num(v);
             cmp(g ? Q_AGG_G : Q_AGG_L, id, AGG[m], ours, want, 1e-5 * fabs(want) + 1e-6 * (isnan(mag) ? 0 : mag));
         }
     }
@@ -188,7 +168,7 @@ static void check_policy_loss(const vb *b, long id, json_t *r) {
     grpo_micro mb = {.B = b->B, .L = b->L, .logp = b->logp, .old = b->old, .adv = b->adv, .mask = b->mask};
     grpo_scope_info sc = {.ga = 1, .mini_rows = b->B, .global_seqs = (double)b->B};
     grpo_micro_out o;
-    float *grad = malloc(n * sizeof *grad), *want = farr(r, "grad_logp", n);
+    float *grad = malloc(n * sizeof *grad), *want = gg_farr(r, "grad_logp", n);
     svs_err err = {{0}};
     CHECK(grpo_micro_loss(&c, &mb, &sc, &o, NULL, grad, NULL, &err) == 0, "%s", err.msg);
     double ntok = 0, near = 0, mag = 0, gmax = 0, dabs = 0;
@@ -199,13 +179,13 @@ static void check_policy_loss(const vb *b, long id, json_t *r) {
         dabs += b->mask[k] * fabs((double)b->logp[k] - b->old[k]);
         if (want && fabs(want[k]) > gmax) gmax = fabs(want[k]);
     }
-    double pg = num(json_object_get(r, "pg_loss"));
+    double pg = gg_num(json_object_get(r, "pg_loss"));
     cmp(Q_PG, id, "token-mean", ntok ? o.pg_loss : NAN, pg, 1e-5 * fabs(pg) + 1e-6 * mag / (ntok ? ntok : 1));
     double ctol = (near + 1e-6) / (ntok + 1e-8) + 1e-6;
-    cmp(Q_CLIP, id, "pg_clipfrac", o.pg_clipfrac, num(json_object_get(r, "pg_clipfrac")), ctol);
+    cmp(Q_CLIP, id, "pg_clipfrac", o.pg_clipfrac, gg_num(json_object_get(r, "pg_clipfrac")), ctol);
     cmp(Q_CLIP, id, "pg_clipfrac_lower", o.pg_clipfrac_lower,
-        num(json_object_get(r, "pg_clipfrac_lower")), ctol);
-    double kl = num(json_object_get(r, "ppo_kl"));
+        gg_num(json_object_get(r, "pg_clipfrac_lower")), ctol);
+    double kl = gg_num(json_object_get(r, "ppo_kl"));
     cmp(Q_PPOKL, id, "ppo_kl", o.ppo_kl, kl, 1e-5 * fabs(kl) + 1e-6 * dabs / (ntok + 1e-8) + 1e-9);
     for (size_t k = 0; ntok > 0 && want && k < n; k++)
         if (!near_kink(&c, b->logp[k], b->old[k], b->adv[k]))
@@ -221,7 +201,7 @@ static void check_kl(const vb *b, long id, json_t *r) {
     for (int t = 0; t < 8; t++) {
         c.kl_type = t; /* enum order = the verl names above */
         json_t *g = json_object_get(json_object_get(r, "kl"), T[t]);
-        float *val = farr(g, "value", n), *grad = farr(g, "grad", n);
+        float *val = gg_farr(g, "value", n), *grad = gg_farr(g, "grad", n);
         for (size_t k = 0; val && grad && k < n; k++) {
             float dk;
             float v = grpo_kl(&c, b->logp[k], b->ref[k], &dk);
@@ -238,18 +218,9 @@ static void check_kl(const vb *b, long id, json_t *r) {
 static void check_logits(const vb *b, long id, json_t *r) {
     size_t n = b->B * b->L;
     grpo_config c = cfg_of(b, "verl");
-    float *lp = farr(r, "logprob", n), *ent = farr(r, "entropy", n);
-    for (size_t k = 0; lp && ent && k < n; k++) {
-        const float *z = b->logits + k * b->V;
-        double zmax = 0;
-        for (size_t j = 0; j < b->V; j++) zmax = fmax(zmax, fabs(z[j] / b->T));
-        float ol, oh;
-        svs_err err = {{0}};
-        CHECK(grpo_logprob(&c, z, b->V, (size_t)b->labels[k], &ol, NULL, &err) == 0, "%s", err.msg);
-        CHECK(grpo_entropy(&c, z, b->V, &oh, NULL, &err) == 0, "%s", err.msg);
-        cmp(Q_LOGP, id, "logp", ol, lp[k], 2e-6 * fabs(lp[k]) + 16 * U32 * (zmax + 1));
-        cmp(Q_ENT, id, "H", oh, ent[k], 2e-6 * fabs(ent[k]) + 16 * U32 * (zmax + 1));
-    }
+    float *lp = gg_farr(r, "logprob", n), *ent = gg_farr(r, "entropy", n);
+    CHECK(lp && ent, "batch %ld: logprob/entropy missing", id);
+    if (lp && ent) gg_check_logits(&c, b->logits, b->labels, n, b->V, b->T, lp, ent, cmp, Q_LOGP, Q_ENT, id);
     free(lp);
     free(ent);
 }
@@ -270,26 +241,8 @@ static void check_batch(json_t *r, long id) {
 }
 
 int main(void) {
-    FILE *f = fopen("golden/grpo_verl.jsonl", "r");
-    CHECK(f != NULL, "cannot open golden/grpo_verl.jsonl (golden/gen_grpo_verl_goldens.py)");
-    if (!f) return test_summary();
-    char *line = NULL;
-    size_t cap = 0;
-    long batches = 0;
     char version[64] = "?";
-    while (getline(&line, &cap, f) > 0) {
-        json_error_t je;
-        json_t *r = json_loads(line, 0, &je);
-        CHECK(r != NULL, "golden line: %s", je.text);
-        if (!r) continue;
-        if (json_is_true(json_object_get(r, "header")))
-            snprintf(version, sizeof version, "%s", json_string_value(json_object_get(r, "verl")));
-        else
-            check_batch(r, ++batches);
-        json_decref(r);
-    }
-    free(line);
-    fclose(f);
+    long batches = gg_each_batch("golden/grpo_verl.jsonl", "verl", version, sizeof version, check_batch);
     CHECK(batches >= 100, "expected >= 100 verl golden batches, read %ld", batches);
     for (int q = 0; q < Q_COUNT; q++)
         printf("REPORT grpo verl-%s %-18s %7ld values, max abs err %.3g, max rel err %.3g (|verl| >= 1e-3)\n",
