@@ -141,4 +141,23 @@ static int golden_list_configs(const char *root, char **names, int cap) {
     return n;
 }
 
+/* Calls run(dir, name) for every golden config under $SVS_GOLDEN_MODEL (default golden/model),
+ * in name order; a missing or empty folder is a failed check. Returns the number of configs. */
+static int golden_each_config(void (*run)(const char *dir, const char *name)) {
+    const char *root = getenv("SVS_GOLDEN_MODEL");
+    if (!root || !*root) root = "golden/model";
+    char *names[256];
+    int n = golden_list_configs(root, names, 256);
+    CHECK(n >= 0, "cannot open %s (run from the repository root or set SVS_GOLDEN_MODEL)", root);
+    if (n < 0) return 0;
+    CHECK(n >= 1, "no golden configs under %s", root);
+    for (int i = 0; i < n; i++) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/%s", root, names[i]);
+        run(dir, names[i]);
+        free(names[i]);
+    }
+    return n;
+}
+
 #endif

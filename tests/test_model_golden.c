@@ -462,19 +462,8 @@ static void run_config(const char *dir, const char *cfg) {
 }
 
 int main(void) {
-    const char *root = getenv("SVS_GOLDEN_MODEL");
-    if (!root || !*root) root = "golden/model";
-    char *names[256];
-    int n = golden_list_configs(root, names, 256);
-    CHECK(n >= 0, "cannot open %s (run from the repository root or set SVS_GOLDEN_MODEL)", root);
-    if (n < 0) return test_summary();
-    CHECK(n >= 1, "no golden configs under %s", root);
-    for (int i = 0; i < n; i++) {
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%s/%s", root, names[i]);
-        run_config(dir, names[i]);
-        free(names[i]);
-    }
+    int n = golden_each_config(run_config);
+    if (n == 0) return test_summary();
     printf("SUMMARY over %d configs (max over configs; rel = max|diff| / max|ref| of the tensor):\n", n);
     for (int i = 0; i < n_agg; i++)
         printf("REPORT %-28s max_abs %.3e  max_rel %.3e  worst %5.1f%% of threshold\n", AGG[i].name, AGG[i].max_abs,

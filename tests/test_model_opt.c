@@ -565,19 +565,8 @@ int main(void) {
     for (int c = 0; c < n_cfgs; c++) printf(" %s/%d", CFGS[c].gemm, CFGS[c].threads);
     printf("\n");
 
-    const char *root = getenv("SVS_GOLDEN_MODEL");
-    if (!root || !*root) root = "golden/model";
-    char *names[256];
-    int n = golden_list_configs(root, names, 256);
-    CHECK(n >= 0, "cannot open %s (run from the repository root or set SVS_GOLDEN_MODEL)", root);
-    if (n < 0) return test_summary();
-    CHECK(n >= 1, "no golden configs under %s", root);
-    for (int i = 0; i < n; i++) {
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%s/%s", root, names[i]);
-        run_config(dir, names[i]);
-        free(names[i]);
-    }
+    int n = golden_each_config(run_config);
+    if (n == 0) return test_summary();
     smollm2();
     printf("SUMMARY over %d golden configs x %d opt configurations (worst; HF = fraction of threshold used):\n", n,
            n_cfgs);
