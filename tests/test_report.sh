@@ -5,14 +5,6 @@
 # names the file. Also `svs tinymath --format synthesis-sft` (the tiny model's synthesis SFT pairs).
 SVS=${SVS:-bin/svs}
 . "$(dirname "$0")/lib.sh"
-expect_err() { # expect_err NAME SUBSTRING CMD...
-    name=$1; sub=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    rc=$?
-    if [ "$rc" -eq 2 ] && grep -q "^svs: error: " "$tmp/err" && grep -qF -- "$sub" "$tmp/err"; then ok
-    else bad "$name: exit $rc, stderr: $(head -c 300 "$tmp/err")"; fi
-}
-
 # run A: entropy 1.0, 0.9, ..., 0.5 over 6 steps; acc 0.1 .. 0.6; one skipped attempt (ignored)
 i=1
 for e in 1.0 0.9 0.8 0.7 0.6 0.5; do

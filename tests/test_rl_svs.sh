@@ -11,14 +11,6 @@ SVS=${SVS:-bin/svs}
 TOK=golden/tokenizer/ours_tokenizer.json
 . "$(dirname "$0")/lib.sh"
 
-expect_err() { # expect_err NAME SUBSTRING CMD...
-    name=$1; sub=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    rc=$?
-    if [ "$rc" -eq 2 ] && grep -q "^svs: error: " "$tmp/err" && grep -qF -- "$sub" "$tmp/err"; then ok
-    else bad "$name: exit $rc, stderr: $(head -c 300 "$tmp/err")"; fi
-}
-
 cat >"$tmp/cfg.json" <<'CFG'
 {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 16, "intermediate_size": 32,
  "num_attention_heads": 2, "num_key_value_heads": 1, "num_hidden_layers": 2, "vocab_size": 1500,
