@@ -104,7 +104,7 @@ $(BUILD)/bench/bench_ops: bench/bench_ops.c $(OPT_OBJ) $(BUILD)/libsvs.a
 	$(CC) $(CFLAGS) -Iopt -fopenmp -o $@ $< $(OPT_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(OPT_LIBS) $(LDLIBS)
 
 # bench_model: ref always; with the opt objects (-DSVS_HAVE_OPT) also --backend opt:openblas|opt:onednn
-$(BUILD)/bench/bench_model: bench/bench_model.c $(OPT_OBJ) $(BUILD)/libsvs.a
+$(BUILD)/bench/bench_model: bench/bench_model.c bench/ops_profile.h $(OPT_OBJ) $(BUILD)/libsvs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(if $(OPT_OBJ),-DSVS_HAVE_OPT -Iopt -fopenmp) -o $@ $< $(OPT_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(OPT_LIBS) $(LDLIBS)
 

@@ -26,8 +26,10 @@
  *           seconds of the rounds after the prefill.
  *   load    (smollm2) model_load of the GGUF (dequantize to fp32), seconds.
  *
- *   build/bench/bench_model [--backend ref|opt:openblas|opt:onednn] [--threads N]
+ *   build/bench/bench_model [--backend ref|opt:openblas|opt:onednn] [--threads N] [--profile]
  *                           MODEL OP [B] [T] [NEW] [REPEATS] [WARMUP]
+ * --profile wraps the ops table (bench/ops_profile.h) and prints, on stderr, the time of every
+ * op (and of each matmul shape, with its GFLOP/s) over the timed runs.
  * (the options may stand anywhere; default ref, 1 thread; opt needs a build with OpenBLAS,
  * -DSVS_HAVE_OPT, else the backend is refused with exit 2).
  * Prints one JSON line:
@@ -59,12 +61,14 @@
 
 #include "model/model.h"
 #include "model/sample.h"
+#include "ops_profile.h"
 #ifdef SVS_HAVE_OPT
 #include "ops_opt.h"
 #endif
 
 static const char *g_backend = "ref";
 static int g_threads = 1;
+static int g_profile = 0; /* --profile: per-op times of the timed runs on stderr */
 
 static double now_s(void) {
     struct timespec t;
@@ -220,6 +224,8 @@ static void bench_train(model *m, const char *name, int B, int T, int repeats, i
     float loss = 0.0f, loss0 = 0.0f;
     double ph[3];
     for (int w = 0; w < warmup; w++) train_step(m, &batch, targets, &loss0, ph);
+    ops_profile_reset();
+    double all0 = now_s();
     for (int r = 0; r < repeats; r++) {
         double t0 = now_s(), c0 = cpu_s();
         train_step(m, &batch, targets, &loss, ph);
@@ -228,6 +234,7 @@ static void bench_train(model *m, const char *name, int B, int T, int repeats, i
         for (int k = 0; k < 3; k++) phase[k][r] = ph[k];
         if (r == 0 && warmup == 0) loss0 = loss;
     }
+    if (g_profile) ops_profile_print(repeats, now_s() - all0);
     double med = median(times, repeats);
     long rss = max_rss_kb(); /* before the GEMM probe's 12 MB */
     double fl = train_flops(m, B, T), gg = gemm_gflops(m);
@@ -308,12 +315,15 @@ static void bench_decode(model *m, const char *name, int B, int P, int NEW, int 
     uint64_t sum = 0;
     double a, c;
     for (int w = 0; w < warmup; w++) sum = generate_once(m, B, P, NEW, prompt, &a, &c);
+    ops_profile_reset();
+    double all0 = now_s();
     for (int r = 0; r < repeats; r++) {
         double c0 = cpu_s();
         sum = generate_once(m, B, P, NEW, prompt, &pre[r], &dec[r]);
         cpu[r] = cpu_s() - c0;
         tot[r] = pre[r] + dec[r];
     }
+    if (g_profile) ops_profile_print(repeats, now_s() - all0);
     double mt = median(tot, repeats), mp = median(pre, repeats), md = median(dec, repeats),
            mc = median(cpu, repeats);
     print_head(name, "decode", B, P);
@@ -335,11 +345,12 @@ int main(int argc0, char **argv0) {
     for (int i = 0; i < argc0; i++) {
         if (!strcmp(argv0[i], "--backend") && i + 1 < argc0) g_backend = argv0[++i];
         else if (!strcmp(argv0[i], "--threads") && i + 1 < argc0) g_threads = atoi(argv0[++i]);
+        else if (!strcmp(argv0[i], "--profile")) g_profile = 1;
         else if (argc < 15) argv[argc++] = argv0[i];
     }
     argv[argc] = NULL;
     if (argc < 3 || g_threads < 1) {
-        fprintf(stderr, "usage: bench_model [--backend ref|opt:openblas|opt:onednn] [--threads N] "
+        fprintf(stderr, "usage: bench_model [--backend ref|opt:openblas|opt:onednn] [--threads N] [--profile] "
                         "tiny|3.4m|smollm2 train|decode|load [B] [T] [NEW] [REPEATS] [WARMUP]\n");
         return 2;
     }
@@ -391,6 +402,7 @@ int main(int argc0, char **argv0) {
     const char *ops_name = strncmp(g_backend, "opt", 3) == 0 ? "opt" : "ref";
     m->ops = ops_find(ops_name);
     if (!m->ops) die("ops backend not found", ops_name);
+    if (g_profile) m->ops = ops_profile_wrap(m->ops);
 
     if (strcmp(op, "train") == 0) {
         bench_train(m, name, B, T, repeats, warmup);
