@@ -104,6 +104,12 @@ OPT_INLINE float opt_max(const float *z, int n) {
     return r;
 }
 
+/* ops_opt_decode512.c: attention_decode's (row, KV group) task with AVX-512F + FMA (hd % 16 == 0),
+ * and whether this CPU runs it (call outside parallel regions: it caches the answer) */
+int opt_have_avx512(void);
+void opt_decode_task512(float *out, float *s, const float *q, const float *kb, const float *vb,
+                        int ldk, int len, int n_rep, int hd, int Tmax, float scale);
+
 /* ops_opt_linear.c */
 void opt_matmul_forward(float *out, const float *x, const float *w, const float *bias, int N,
                         int I, int O);
