@@ -68,21 +68,27 @@ OPT_CLONES static void rms_bwd_row(float *dx_n, const float *d_n, const float *x
     for (int c = 0; c < C; c++) dx_n[c] += r * w[c] * d_n[c] - kc * x_n[c];
 }
 
-/* dw[c0..c1) += Σ_n dout[n,c]·x[n,c]·r[n], rows in order, in double */
-OPT_CLONES static void rms_dw_blk(float *dw, const float *dout, const float *x, const float *rstd,
-                                  int N, int C, int c0, int c1) {
-    double acc[COLS_BLK];
+/* acc[c] += Σ_{n = r0..r1-1} dout[n,c]·x[n,c]·r[n] for c in [c0, c1), rows in order, in double */
+OPT_CLONES static void rms_dw_blk(double *acc, const float *dout, const float *x,
+                                  const float *rstd, int r0, int r1, int C, int c0, int c1) {
     int m = c1 - c0;
-    for (int c = 0; c < COLS_BLK; c++) acc[c] = 0.0;
-    for (int n = 0; n < N; n++) {
+    double *a = acc + c0;
+    for (int n = r0; n < r1; n++) {
         const float *x_n = x + (size_t)n * (size_t)C + c0;
         const float *d_n = dout + (size_t)n * (size_t)C + c0;
         float r = rstd[n];
 #pragma omp simd
-        for (int c = 0; c < m; c++) acc[c] += (double)(d_n[c] * x_n[c] * r);
+        for (int c = 0; c < m; c++) a[c] += (double)(d_n[c] * x_n[c] * r);
     }
-    for (int c = 0; c < m; c++) dw[c0 + c] += (float)acc[c];
 }
+
+/* Rows per block of the backward: the dx loop and the dw sums read the same block of dout and
+ * x, which is still in L2 (2 × 128 rows × C floats: 256 KB at C = 256) when the dw loop runs,
+ * so the two arrays come from memory once instead of twice. */
+#define RMS_ROWS_BLK 128
+/* Widest C whose double dw sums live on the stack (32 KB); wider rows take a separate dw pass
+ * over all rows per column block. */
+#define RMS_DW_MAX 4096
 
 void opt_rmsnorm_backward(float *dx,         /* [N, C] += */
                           float *dw,         /* [C] += or NULL */
@@ -93,17 +99,38 @@ void opt_rmsnorm_backward(float *dx,         /* [N, C] += */
                           int N, int C) {
     /* in the forward this was: out[c] = w[c]·(x[c]·r), r = (Σ_j x[j]²/C + eps)^(-1/2), so
      *   dx[c] = r·w[c]·dout[c] − (r³/C)·x[c]·Σ_j w[j]·dout[j]·x[j]
-     *   dw[c] = Σ_n dout[n,c]·x[n,c]·r[n]                                                 */
-#pragma omp parallel for schedule(static) PAR_ROWS(N, C)
-    for (int n = 0; n < N; n++)
-        rms_bwd_row(dx + (size_t)n * (size_t)C, dout + (size_t)n * (size_t)C,
-                    x + (size_t)n * (size_t)C, w, rstd[n], C);
-    if (dw) {
-        int nblk = (C + COLS_BLK - 1) / COLS_BLK;
+     *   dw[c] = Σ_n dout[n,c]·x[n,c]·r[n]   (double, rows in order n = 0..N-1: the same sum
+     *                                        whatever the blocking and the thread count)      */
+    int nblk = (C + COLS_BLK - 1) / COLS_BLK;
+    double acc[RMS_DW_MAX];
+    int fused = dw && C <= RMS_DW_MAX;
+    if (fused)
+        for (int c = 0; c < C; c++) acc[c] = 0.0;
+#pragma omp parallel PAR_ROWS(N, C)
+    for (int r0 = 0; r0 < N; r0 += RMS_ROWS_BLK) {
+        int r1 = r0 + RMS_ROWS_BLK < N ? r0 + RMS_ROWS_BLK : N;
+#pragma omp for schedule(static)
+        for (int n = r0; n < r1; n++)
+            rms_bwd_row(dx + (size_t)n * (size_t)C, dout + (size_t)n * (size_t)C,
+                        x + (size_t)n * (size_t)C, w, rstd[n], C);
+        if (fused) {
+#pragma omp for schedule(static)
+            for (int b = 0; b < nblk; b++) {
+                int c0 = b * COLS_BLK, c1 = c0 + COLS_BLK < C ? c0 + COLS_BLK : C;
+                rms_dw_blk(acc, dout, x, rstd, r0, r1, C, c0, c1);
+            }
+        }
+    }
+    if (fused) {
+        for (int c = 0; c < C; c++) dw[c] += (float)acc[c];
+    } else if (dw) {
 #pragma omp parallel for schedule(static) PAR_ROWS(N, C)
         for (int b = 0; b < nblk; b++) {
             int c0 = b * COLS_BLK, c1 = c0 + COLS_BLK < C ? c0 + COLS_BLK : C;
-            rms_dw_blk(dw, dout, x, rstd, N, C, c0, c1);
+            double part[COLS_BLK];
+            for (int c = 0; c < COLS_BLK; c++) part[c] = 0.0;
+            rms_dw_blk(part - c0, dout, x, rstd, 0, N, C, c0, c1);
+            for (int c = c0; c < c1; c++) dw[c] += (float)part[c - c0];
         }
     }
 }

@@ -889,6 +889,8 @@ int main(void) {
     test_rmsnorm(3, 1, 1.0f);
     test_rmsnorm(17, 33, 1e-6f);
     test_rmsnorm(2048, 256, 1e-6f);
+    test_rmsnorm(300, 200, 1e-6f);  /* row blocks of 128 with a short last block */
+    test_rmsnorm(6, 4100, 1e-6f);   /* C above RMS_DW_MAX: dw in its own pass */
 
     test_rope(1, 1, 2);
     test_rope(17, 3, 10);
