@@ -49,7 +49,7 @@ OPT_LIBS   :=
 CLI_DEFS   :=
 endif
 
-OPT_ONLY_TESTS := tests/test_ops_opt.c tests/test_model_opt.c
+OPT_ONLY_TESTS := tests/test_ops_opt.c tests/test_model_opt.c tests/test_ops_on_opt.c
 OPT_ONLY_BENCH := bench/bench_ops.c
 TEST_SRC := $(filter-out $(if $(OPT_OBJ),,$(OPT_ONLY_TESTS)),$(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -92,6 +92,10 @@ $(BIN): $(CLI_OBJ) $(OPT_OBJ) $(BUILD)/libsvs.a
 
 # programs that exercise the opt backend link its objects too
 $(BUILD)/tests/test_ops_opt: tests/test_ops_opt.c $(wildcard tests/*.h) $(OPT_OBJ) $(BUILD)/libsvs.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iopt -fopenmp -o $@ $< $(OPT_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(OPT_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/test_ops_on_opt: tests/test_ops_on_opt.c tests/test_ops.c $(wildcard tests/*.h) $(OPT_OBJ) $(BUILD)/libsvs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iopt -fopenmp -o $@ $< $(OPT_OBJ) $(BUILD)/libsvs.a $(LDFLAGS) $(OPT_LIBS) $(LDLIBS)
 
