@@ -4,7 +4,8 @@
 # CPU fp32 (bench/peers/torch_model_bench.py) with the same thread count (BENCH_THREADS, default
 # 1; ref is always 1 thread), one process per measurement (each max RSS is its own), JSON lines
 # appended to OUT, then a comparison table. ~5 minutes on a 2-core machine.
-# Args of bench_model / the peer: MODEL OP B T NEW REPEATS WARMUP.
+# Args of bench_model / the peer: MODEL OP B T NEW REPEATS WARMUP. Ends with a per-op profile
+# (bench_model --profile) of the 3.4M step and the tiny 64-sequence generation.
 set -u
 BUILD=${1:-build}
 OUT=${2:-$BUILD/bench/results.jsonl}
@@ -93,3 +94,23 @@ for m in ("tiny", "3.4m", "smollm2"):
 gg = {key(r): r["gemm_gflops"] for r in rows if "gemm_gflops" in r}
 print("GEMM 1024^3 GFLOP/s (last measured): " + ", ".join("%s %.1f" % kv for kv in gg.items()))
 PY
+
+# where the time goes: per-op wall time of the timed runs (bench_model --profile,
+# bench/ops_profile.h) for the 3.4M training step and the tiny 64-sequence generation, on the
+# last opt backend of the list (oneDNN when built)
+if [ -n "$OPTS" ]; then
+    be=${OPTS##* }
+    for args in "3.4m train 16 128 0 3 1" "tiny decode 64 16 32 5 1"; do
+        echo "== profile: $be, $TH thread(s), $args =="
+        # shellcheck disable=SC2086
+        "$BM" --backend "$be" --threads "$TH" --profile $args 2>&1 >/dev/null | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.startswith("{\"profile\"")]
+for r in rows:
+    if "shape" in r:
+        print("  %-16s %-14s %8.2f ms/run  %6.1f GFLOP/s" % (r["profile"], r["shape"], r["ms_per_run"], r["gflops"]))
+    else:
+        print("  %-22s %8.2f ms/run  %5.1f %%" % (r["profile"], r["ms_per_run"], 100 * r["share"]))
+'
+    done
+fi
