@@ -25,7 +25,14 @@
  * (only query rows t >= j0 − (Tk − Tq) see these keys; earlier rows are skipped).
  * Recomputing P costs one GEMM of the size of dP per backward (+25 % over the 4 of a backward
  * that keeps P) and saves L·H·T² floats of kept probabilities per sequence.
- * Every output element is written by one task, so results do not depend on the schedule. */
+ * Every output element is written by one task, so results do not depend on the schedule.
+ *
+ * On AVX-512F + FMA CPUs with hd % 16 == 0 (hd <= 256) the products and row passes of a task
+ * run in the kernels of ops_opt_attn512.c instead of opt_gemm calls (a BLAS call on a
+ * 32 × kmax × hd block costs ~6 µs of fixed overhead, more than the product): the same tasks,
+ * blocks and formulas, with the causal skip finer than the block (16 query rows for the
+ * scores, 4 rows for the sums over keys or queries). The forward and the backward's
+ * recompute call the same score kernel and the same exp, so P has the same bits in both. */
 #include <math.h>
 #include <stddef.h>
 
@@ -44,6 +51,26 @@ static size_t at3(int a, int b, int B, int C) {
 
 /* Number of tasks that split `rows` into blocks of ROWS, for `heads` heads. */
 static int ntasks(int heads, int rows) { return heads * ((rows + ROWS - 1) / ROWS); }
+
+/* Whether the training attention takes the AVX-512 block kernels (ops_opt_attn512.c); call
+ * outside parallel regions (opt_have_avx512 caches its answer). The score kernel takes at
+ * most 32 query rows, so ROWS must stay <= 32. */
+_Static_assert(ROWS <= 32, "opt_attn512_scores takes at most 32 query rows");
+static int attn_wide(int hd) {
+    return hd % 16 == 0 && hd <= OPT_ATTN512_MAXHD && opt_have_avx512();
+}
+
+/* s[t, j] = fp32(a_t·b_j)·scale for the m (<= ROWS) query rows t of a block whose first row
+ * sees keys 0 .. kbase, rows a: [m, lda], keys b: [., ldb], s: [m, lds]: the scores and the
+ * backward's dP = dout·Vᵀ. One routine for both passes, so the backward's recomputed scores
+ * have the forward's bits. Entries past a row's last key may be written (masked later). */
+static void block_scores(int wide, float *s, const float *a, int lda, const float *b, int ldb,
+                         int m, int kbase, int hd, float scale, int lds) {
+    if (wide)
+        opt_attn512_scores(s, (size_t)lds, a, (size_t)lda, b, (size_t)ldb, m, kbase, hd, scale);
+    else
+        opt_gemm(0, 1, m, kbase + m, hd, scale, a, lda, b, ldb, 0.0f, s, lds);
+}
 
 /* Row softmax of s[0..last] in place, zeros in s[last+1 .. Tk-1]; the row max and the sum
  * of exponentials into st[0], st[1]. The loops run over whole vectors up to nv = last+1
@@ -107,7 +134,7 @@ void opt_attention_forward(float *out,     /* [Tq, H, hd] */
                            int Tq, int Tk, int H, int KVH, int hd) {
     int n_rep = H / KVH, nblk = (Tq + ROWS - 1) / ROWS, ldq = H * hd, ldk = KVH * hd;
     float scale = attn_scale(hd);
-    int nt = ntasks(H, Tq);
+    int nt = ntasks(H, Tq), wide = attn_wide(hd);
 #pragma omp parallel for schedule(dynamic, 1) if (nt > 1 && (size_t)Tq * (size_t)Tk * (size_t)H * (size_t)hd > OPT_PAR_MIN)
     for (int task = 0; task < nt; task++) {
         int h = task / nblk, t0 = (task % nblk) * ROWS;
@@ -115,19 +142,29 @@ void opt_attention_forward(float *out,     /* [Tq, H, hd] */
         int kmax = Tk - Tq + t1; /* keys seen by the last row of the block */
         float *p = probs + at3(h, t0, Tq, Tk);
         /* s[t,j] = (q_t·k_j)·scale for j < kmax */
-        opt_gemm(0, 1, m, kmax, hd, scale, q + at3(t0, h, H, hd), ldq, k + (size_t)g * hd, ldk,
-                 0.0f, p, Tk);
-        for (int t = t0; t < t1; t++) {
-            float st[2];
-            softmax_row(p + (size_t)(t - t0) * Tk, st, Tk - Tq + t, Tk);
-            if (stats) {
-                stats[at3(h, t, Tq, 2)] = st[0];
-                stats[at3(h, t, Tq, 2) + 1] = st[1];
+        block_scores(wide, p, q + at3(t0, h, H, hd), ldq, k + (size_t)g * hd, ldk, m, Tk - Tq + t0,
+                     hd, scale, Tk);
+        if (wide) {
+            float st[2 * ROWS];
+            opt_attn512_softmax(p, stats ? stats + at3(h, t0, Tq, 2) : st, (size_t)Tk, m,
+                                Tk - Tq + t0, Tk);
+        } else
+            for (int t = t0; t < t1; t++) {
+                float st[2];
+                softmax_row(p + (size_t)(t - t0) * Tk, st, Tk - Tq + t, Tk);
+                if (stats) {
+                    stats[at3(h, t, Tq, 2)] = st[0];
+                    stats[at3(h, t, Tq, 2) + 1] = st[1];
+                }
             }
-        }
         /* out[t,h,:] = Σ_j p_tj · v_j (masked p are 0) */
-        opt_gemm(0, 0, m, hd, kmax, 1.0f, p, Tk, v + (size_t)g * hd, ldk, 0.0f,
-                 out + at3(t0, h, H, hd), ldq);
+        if (wide)
+            opt_attn512_accum(out + at3(t0, h, H, hd), (size_t)ldq, p, (size_t)Tk, 1,
+                              v + (size_t)g * hd, (size_t)ldk, m, kmax, Tk - Tq + t0, -m, hd, 1.0f,
+                              0);
+        else
+            opt_gemm(0, 0, m, hd, kmax, 1.0f, p, Tk, v + (size_t)g * hd, ldk, 0.0f,
+                     out + at3(t0, h, H, hd), ldq);
     }
 }
 
@@ -135,7 +172,7 @@ void opt_attention_forward(float *out,     /* [Tq, H, hd] */
 static void backward_group(float *dq, float *dk, float *dv, float *P, float *dS,
                            const float *dout, const float *stats, const float *q, const float *k,
                            const float *v, int g, int Tq, int Tk, int H, int KVH, int hd,
-                           int par) {
+                           int par, int wide) {
     int n_rep = H / KVH, ldq = H * hd, ldk = KVH * hd;
     float scale = attn_scale(hd);
     /* Pass A. The forward computed s = scale·q·k_j, p = softmax(s), out = Σ_j p_j·v_j, so
@@ -147,26 +184,37 @@ static void backward_group(float *dq, float *dk, float *dv, float *P, float *dS,
         int t1 = t0 + ROWS < Tq ? t0 + ROWS : Tq, m = t1 - t0;
         int kmax = Tk - Tq + t1;
         float *p = P + at3(r, t0, Tq, Tk), *ds = dS + at3(r, t0, Tq, Tk);
-        /* recompute: the forward's GEMM and row expression */
-        opt_gemm(0, 1, m, kmax, hd, scale, q + at3(t0, h, H, hd), ldq, k + (size_t)g * hd, ldk,
-                 0.0f, p, Tk);
-        for (int t = t0; t < t1; t++)
-            prob_row(p + (size_t)(t - t0) * Tk, stats + at3(h, t, Tq, 2), Tk - Tq + t, Tk);
-        opt_gemm(0, 1, m, kmax, hd, 1.0f, dout + at3(t0, h, H, hd), ldq, v + (size_t)g * hd, ldk,
-                 0.0f, ds, Tk);
-        for (int t = t0; t < t1; t++) {
-            int n = Tk - Tq + t + 1;
-            float *ds_t = ds + (size_t)(t - t0) * Tk;
-            const float *p_t = p + (size_t)(t - t0) * Tk;
-            float pdp = 0.0f;
+        /* recompute: the forward's score kernel and row expression */
+        block_scores(wide, p, q + at3(t0, h, H, hd), ldq, k + (size_t)g * hd, ldk, m, Tk - Tq + t0,
+                     hd, scale, Tk);
+        if (wide)
+            opt_attn512_probs(p, stats + at3(h, t0, Tq, 2), (size_t)Tk, m, Tk - Tq + t0, Tk);
+        else
+            for (int t = t0; t < t1; t++)
+                prob_row(p + (size_t)(t - t0) * Tk, stats + at3(h, t, Tq, 2), Tk - Tq + t, Tk);
+        block_scores(wide, ds, dout + at3(t0, h, H, hd), ldq, v + (size_t)g * hd, ldk, m,
+                     Tk - Tq + t0, hd, 1.0f, Tk);
+        if (wide)
+            opt_attn512_dscores(ds, p, (size_t)Tk, m, Tk - Tq + t0, Tk);
+        else
+            for (int t = t0; t < t1; t++) {
+                int n = Tk - Tq + t + 1;
+                float *ds_t = ds + (size_t)(t - t0) * Tk;
+                const float *p_t = p + (size_t)(t - t0) * Tk;
+                float pdp = 0.0f;
 #pragma omp simd reduction(+ : pdp)
-            for (int j = 0; j < n; j++) pdp += p_t[j] * ds_t[j];
+                for (int j = 0; j < n; j++) pdp += p_t[j] * ds_t[j];
 #pragma omp simd
-            for (int j = 0; j < n; j++) ds_t[j] = p_t[j] * (ds_t[j] - pdp);
-            for (int j = n; j < Tk; j++) ds_t[j] = 0.0f;
-        }
-        opt_gemm(0, 0, m, hd, kmax, scale, ds, Tk, k + (size_t)g * hd, ldk, 1.0f,
-                 dq + at3(t0, h, H, hd), ldq);
+                for (int j = 0; j < n; j++) ds_t[j] = p_t[j] * (ds_t[j] - pdp);
+                for (int j = n; j < Tk; j++) ds_t[j] = 0.0f;
+            }
+        if (wide)
+            opt_attn512_accum(dq + at3(t0, h, H, hd), (size_t)ldq, ds, (size_t)Tk, 1,
+                              k + (size_t)g * hd, (size_t)ldk, m, kmax, Tk - Tq + t0, -m, hd,
+                              scale, 1);
+        else
+            opt_gemm(0, 0, m, hd, kmax, scale, ds, Tk, k + (size_t)g * hd, ldk, 1.0f,
+                     dq + at3(t0, h, H, hd), ldq);
     }
     /* Pass B. From s_tj = scale·q_t·k_j and out_t = Σ_j p_tj·v_j, summed over the heads of
      * the group (repeat_kv):
@@ -182,10 +230,20 @@ static void backward_group(float *dq, float *dk, float *dv, float *P, float *dS,
         for (int r = 0; r < n_rep; r++) {
             int h = g * n_rep + r;
             size_t sp = at3(r, ts, Tq, Tk) + (size_t)j0;
-            opt_gemm(1, 0, m, hd, kk, scale, dS + sp, Tk, q + at3(ts, h, H, hd), ldq, 1.0f,
-                     dk + at3(j0, g, KVH, hd), ldk);
-            opt_gemm(1, 0, m, hd, kk, 1.0f, P + sp, Tk, dout + at3(ts, h, H, hd), ldq, 1.0f,
-                     dv + at3(j0, g, KVH, hd), ldk);
+            if (wide) { /* dS and P read transposed: element (j, t) at [t·Tk + j]; key j0+r is
+                         * first seen by query row ts + ib + r */
+                int ib = j0 - (Tk - Tq) - ts;
+                opt_attn512_accum(dk + at3(j0, g, KVH, hd), (size_t)ldk, dS + sp, 1, (size_t)Tk,
+                                  q + at3(ts, h, H, hd), (size_t)ldq, m, kk, kk, ib, hd, scale, 1);
+                opt_attn512_accum(dv + at3(j0, g, KVH, hd), (size_t)ldk, P + sp, 1, (size_t)Tk,
+                                  dout + at3(ts, h, H, hd), (size_t)ldq, m, kk, kk, ib, hd, 1.0f,
+                                  1);
+            } else {
+                opt_gemm(1, 0, m, hd, kk, scale, dS + sp, Tk, q + at3(ts, h, H, hd), ldq, 1.0f,
+                         dk + at3(j0, g, KVH, hd), ldk);
+                opt_gemm(1, 0, m, hd, kk, 1.0f, P + sp, Tk, dout + at3(ts, h, H, hd), ldq, 1.0f,
+                         dv + at3(j0, g, KVH, hd), ldk);
+            }
         }
     }
 }
@@ -203,8 +261,9 @@ void opt_attention_backward(float *dq,          /* [Tq, H, hd] += */
     int n_rep = H / KVH;
     int par = (size_t)Tq * (size_t)Tk * (size_t)n_rep * (size_t)hd > OPT_PAR_MIN;
     float *P = scratch, *dS = scratch + at3(n_rep, 0, Tq, Tk);
+    int wide = attn_wide(hd);
     for (int g = 0; g < KVH; g++)
-        backward_group(dq, dk, dv, P, dS, dout, stats, q, k, v, g, Tq, Tk, H, KVH, hd, par);
+        backward_group(dq, dk, dv, P, dS, dout, stats, q, k, v, g, Tq, Tk, H, KVH, hd, par, wide);
 }
 
 /* Decode rounds (attention_decode): one task per (query row i, KV group g), no GEMM calls —

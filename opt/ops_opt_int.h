@@ -110,6 +110,23 @@ int opt_have_avx512(void);
 void opt_decode_task512(float *out, float *s, const float *q, const float *kb, const float *vb,
                         int ldk, int len, int n_rep, int hd, int Tmax, float scale);
 
+/* ops_opt_attn512.c: the training attention's block products with AVX-512F + FMA, used by
+ * attention_forward / attention_backward when opt_have_avx512() and hd % 16 == 0, hd <= MAXHD:
+ *   scores: s[i, j] = fp32(Σ_d a[i, d]·b[j, d])·scale, i < m <= 32, j < kbase + i + 1
+ *   accum:  out[r, :] (+)= alpha·Σ_{lo_r <= i < n_r} a[r·ars + i·acs]·b[i, :],
+ *           n_r ~ min(n, nb + r + 1), lo_r ~ max(0, ib + r) */
+#define OPT_ATTN512_MAXHD 256
+void opt_attn512_scores(float *s, size_t lds, const float *a, size_t lda, const float *b,
+                        size_t ldb, int m, int kbase, int hd, float scale);
+void opt_attn512_accum(float *out, size_t ldo, const float *a, size_t ars, size_t acs,
+                       const float *b, size_t ldb, int m, int n, int nb, int ib, int hd,
+                       float alpha, int add);
+/* the block's rows (row i sees keys < kbase+i+1; zeros after, up to Tk): softmax with its
+ * (max, sum) stats; the same probabilities again from the stats; ds = p⊙(dp − rowsum(p⊙dp)) */
+void opt_attn512_softmax(float *s, float *st, size_t lds, int m, int kbase, int Tk);
+void opt_attn512_probs(float *s, const float *st, size_t lds, int m, int kbase, int Tk);
+void opt_attn512_dscores(float *dp, const float *p, size_t ld, int m, int kbase, int Tk);
+
 /* ops_opt_linear.c */
 void opt_matmul_forward(float *out, const float *x, const float *w, const float *bias, int N,
                         int I, int O);

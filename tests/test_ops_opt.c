@@ -907,6 +907,15 @@ int main(void) {
     test_attention(40, 100, 4, 4, 64);
     test_attention(128, 128, 4, 2, 64);
     test_attention(256, 256, 4, 2, 64);
+    /* the AVX-512 block kernels (ops_opt_attn512.c) at other head dims: 16 (one vector),
+     * 48 and 80 (odd vector counts), 128 (Llama), 256 (the largest they take), 272 (the
+     * opt_gemm fallback above it); rows not a multiple of the 4-row tiles or 16-row strips */
+    test_attention(37, 37, 2, 1, 16);
+    test_attention(45, 45, 3, 1, 48);
+    test_attention(19, 50, 2, 2, 80);
+    test_attention(70, 70, 4, 2, 128);
+    test_attention(33, 33, 2, 1, 256);
+    test_attention(9, 9, 1, 1, 272);
     test_attention_kv_cache(17, 6, 2, 10, 5, 3);
     test_attention_kv_cache(130, 4, 2, 64, 64, 33);
     test_attention_decode(1, 1, 1, 4, 1);
