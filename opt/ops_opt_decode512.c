@@ -17,32 +17,7 @@
 #include "ops_opt_int.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-
-#define T512 __attribute__((target("avx512f,fma")))
-
-/* opt_expf (ops_opt_int.h) on 16 lanes: Cephes expf, x = n·ln2 + r, degree-6 polynomial in
- * r, 2^n from exponent bits in two factors; x below -87.3 gives 0. Inputs here are scores
- * minus their row max (<= 0, or -inf for nothing), so no NaN handling is needed. */
-T512 static inline __m512 exp16(__m512 x) {
-    const __m512 lo = _mm512_set1_ps(-87.3f);
-    __mmask16 tiny = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
-    __m512 xc = _mm512_max_ps(x, lo);
-    __m512 fn = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(fn, _mm512_set1_ps(0.693359375f), xc);
-    r = _mm512_fnmadd_ps(fn, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 y = _mm512_set1_ps(1.9875691500e-4f);
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
-    y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    /* y · 2^n: n in [-126, 0] here, scalef handles the whole range in one step */
-    y = _mm512_scalef_ps(y, fn);
-    return _mm512_mask_blend_ps(tiny, y, _mm512_setzero_ps());
-}
+#include "ops_opt_avx512.h" /* T512, exp16, lanes */
 
 /* Row softmax of s[0..n-1] in place; s[n .. nz-1] set to 0 (the scratch row's tail that
  * callers may read). */
@@ -50,7 +25,7 @@ T512 static void softmax16(float *s, int n, int nz) {
     __m512 mx = _mm512_set1_ps(-INFINITY);
     int j = 0;
     for (; j + 16 <= n; j += 16) mx = _mm512_max_ps(mx, _mm512_loadu_ps(s + j));
-    __mmask16 tail = (__mmask16)((1u << (n - j)) - 1u);
+    __mmask16 tail = lanes(n - j);
     if (n > j) mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(mx, tail, s + j));
     __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
     __m512 sum = _mm512_setzero_ps();
