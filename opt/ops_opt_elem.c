@@ -68,11 +68,11 @@ OPT_CLONES static void rms_bwd_row(float *dx_n, const float *d_n, const float *x
     for (int c = 0; c < C; c++) dx_n[c] += r * w[c] * d_n[c] - kc * x_n[c];
 }
 
-/* acc[c] += Σ_{n = r0..r1-1} dout[n,c]·x[n,c]·r[n] for c in [c0, c1), rows in order, in double */
-OPT_CLONES static void rms_dw_blk(double *acc, const float *dout, const float *x,
+/* a[c − c0] += Σ_{n = r0..r1-1} dout[n,c]·x[n,c]·r[n] for c in [c0, c1), rows in order, in
+ * double (a: the sums of columns c0..c1-1) */
+OPT_CLONES static void rms_dw_blk(double *a, const float *dout, const float *x,
                                   const float *rstd, int r0, int r1, int C, int c0, int c1) {
     int m = c1 - c0;
-    double *a = acc + c0;
     for (int n = r0; n < r1; n++) {
         const float *x_n = x + (size_t)n * (size_t)C + c0;
         const float *d_n = dout + (size_t)n * (size_t)C + c0;
@@ -117,7 +117,7 @@ void opt_rmsnorm_backward(float *dx,         /* [N, C] += */
 #pragma omp for schedule(static)
             for (int b = 0; b < nblk; b++) {
                 int c0 = b * COLS_BLK, c1 = c0 + COLS_BLK < C ? c0 + COLS_BLK : C;
-                rms_dw_blk(acc, dout, x, rstd, r0, r1, C, c0, c1);
+                rms_dw_blk(acc + c0, dout, x, rstd, r0, r1, C, c0, c1);
             }
         }
     }
@@ -129,7 +129,7 @@ void opt_rmsnorm_backward(float *dx,         /* [N, C] += */
             int c0 = b * COLS_BLK, c1 = c0 + COLS_BLK < C ? c0 + COLS_BLK : C;
             double part[COLS_BLK];
             for (int c = 0; c < COLS_BLK; c++) part[c] = 0.0;
-            rms_dw_blk(part - c0, dout, x, rstd, 0, N, C, c0, c1);
+            rms_dw_blk(part, dout, x, rstd, 0, N, C, c0, c1);
             for (int c = c0; c < c1; c++) dw[c] += (float)part[c - c0];
         }
     }
