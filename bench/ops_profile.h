@@ -35,7 +35,7 @@ static long prof_calls[PROF_N];
 
 /* matmul shapes seen (N, I, O, backward?) with their time */
 #define PROF_SHAPES 64
-static struct { int N, I, O, bwd; long calls; double s; } prof_shape[PROF_SHAPES];
+static struct { int N, I, O, bwd; long calls; double s, flops; } prof_shape[PROF_SHAPES];
 static int prof_nshape;
 
 static double prof_now(void) {
@@ -44,19 +44,21 @@ static double prof_now(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static void prof_add_shape(int N, int I, int O, int bwd, double s) {
-    for (int i = 0; i < prof_nshape; i++)
-        if (prof_shape[i].N == N && prof_shape[i].I == I && prof_shape[i].O == O &&
-            prof_shape[i].bwd == bwd) {
-            prof_shape[i].calls++;
-            prof_shape[i].s += s;
-            return;
-        }
-    if (prof_nshape == PROF_SHAPES) return;
-    prof_shape[prof_nshape].N = N, prof_shape[prof_nshape].I = I;
-    prof_shape[prof_nshape].O = O, prof_shape[prof_nshape].bwd = bwd;
-    prof_shape[prof_nshape].calls = 1, prof_shape[prof_nshape].s = s;
-    prof_nshape++;
+/* one call of a matmul shape that took s seconds for `flops` floating-point operations */
+static void prof_add_shape(int N, int I, int O, int bwd, double s, double flops) {
+    int i = 0;
+    while (i < prof_nshape && !(prof_shape[i].N == N && prof_shape[i].I == I &&
+                                prof_shape[i].O == O && prof_shape[i].bwd == bwd))
+        i++;
+    if (i == PROF_SHAPES) return;
+    if (i == prof_nshape) {
+        prof_shape[i].N = N, prof_shape[i].I = I, prof_shape[i].O = O, prof_shape[i].bwd = bwd;
+        prof_shape[i].calls = 0, prof_shape[i].s = 0.0, prof_shape[i].flops = 0.0;
+        prof_nshape++;
+    }
+    prof_shape[i].calls++;
+    prof_shape[i].s += s;
+    prof_shape[i].flops += flops;
 }
 
 /* One wrapper per op: time the inner call, count it. */
@@ -72,7 +74,7 @@ static void pw_matmul_f(float *out, const float *x, const float *w, const float 
     prof_inner->matmul_forward(out, x, w, b, N, I, O);
     double s = prof_now() - t0;
     prof_s[PROF_MATMUL_F] += s, prof_calls[PROF_MATMUL_F]++;
-    prof_add_shape(N, I, O, 0, s);
+    prof_add_shape(N, I, O, 0, s, 2.0 * N * (double)I * O);
 }
 static void pw_matmul_b(float *dx, float *dw, float *db, const float *dout, const float *x,
                         const float *w, int N, int I, int O) {
@@ -80,7 +82,8 @@ static void pw_matmul_b(float *dx, float *dw, float *db, const float *dout, cons
     prof_inner->matmul_backward(dx, dw, db, dout, x, w, N, I, O);
     double s = prof_now() - t0;
     prof_s[PROF_MATMUL_B] += s, prof_calls[PROF_MATMUL_B]++;
-    prof_add_shape(N, I, O, 1, s);
+    /* dx and dW: 2·N·I·O each when wanted (the dbias sums are not counted) */
+    prof_add_shape(N, I, O, 1, s, ((dx != NULL) + (dw != NULL)) * 2.0 * N * (double)I * O);
 }
 static void pw_emb_f(float *o, const float *w, const int32_t *ids, int N, int C) {
     PROF_BODY(PROF_EMB_F, prof_inner->embedding_forward(o, w, ids, N, C));
@@ -214,9 +217,7 @@ static void ops_profile_print(int runs, double total_s) {
     fprintf(stderr, "{\"profile\":\"other\",\"ms_per_run\":%.3f,\"share\":%.4f}\n",
             1e3 * (total_s - in_ops) / runs, (total_s - in_ops) / total_s);
     for (int i = 0; i < prof_nshape; i++) {
-        /* forward 2·N·I·O flops; backward dx and dW: 4·N·I·O (dbias ignored) */
-        double fl = (prof_shape[i].bwd ? 4.0 : 2.0) * prof_shape[i].N * (double)prof_shape[i].I *
-                    prof_shape[i].O * (double)prof_shape[i].calls;
+        double fl = prof_shape[i].flops;
         fprintf(stderr,
                 "{\"profile\":\"%s\",\"shape\":\"%dx%dx%d\",\"calls\":%ld,\"ms_per_run\":%.3f,"
                 "\"gflops\":%.1f}\n",
