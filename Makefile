@@ -56,7 +56,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(filter-out $(if $(OPT_OBJ),,$(OPT_ONLY_BENCH)),$(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test demo demo-verifier tiny-model bench golden fuzz fuzz-run asan clean
+.PHONY: all deps test demo demo-verifier tiny-model bench golden fuzz fuzz-run asan asan-opt clean
 
 # the CLI binary; `make asan` builds its own (build-asan/svs) so bin/svs is never clobbered
 BIN ?= bin/svs
@@ -171,7 +171,14 @@ asan:
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" SVS_ASAN=1 test
 
+# the opt backend's tests under gcc's sanitizers (clang's -fopenmp would bring a second OpenMP
+# runtime next to OpenBLAS's and oneDNN's libgomp, so `make asan` builds without opt)
+asan-opt:
+	@$(MAKE) --no-print-directory BUILD=build-asan-opt BIN=build-asan-opt/svs OPT=-O1 \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" SVS_ASAN=1 TEST_FILTER=_opt test
+
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-asan-opt bin
 
 -include $(REF_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(OPT_OBJ:.o=.d)

@@ -57,6 +57,7 @@ for t in tests/test_*.sh; do
 done
 for t in tests/test_*.py; do
     [ -f "$t" ] || continue
+    case "$(basename "$t")" in *"${TEST_FILTER:-}"*) ;; *) continue ;; esac
     if [ -n "${SVS_ASAN:-}" ]; then
         # an ASan-instrumented libsvs.so cannot be loaded into an uninstrumented Python
         echo "SKIP $(basename "$t") (ASan build)"
