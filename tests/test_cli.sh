@@ -4,26 +4,6 @@
 SVS=${SVS:-bin/svs}
 . "$(dirname "$0")/lib.sh"
 
-
-# expect_exit CODE NAME CMD...  (stdout -> $tmp/out, stderr -> $tmp/err)
-expect_exit() {
-    code=$1; name=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    rc=$?
-    if [ "$rc" -eq "$code" ]; then ok; else bad "$name: exit $rc, expected $code; stderr: $(head -c 300 "$tmp/err")"; fi
-}
-expect_err() { # expect_err NAME SUBSTRING CMD...
-    name=$1; sub=$2; shift 2
-    expect_exit 2 "$name" "$@"
-    if grep -q "^svs: error: " "$tmp/err" && grep -qF -- "$sub" "$tmp/err"; then ok; else bad "$name: stderr lacks 'svs: error: ...$sub': $(head -c 300 "$tmp/err")"; fi
-}
-expect_out() { # expect_out NAME EXPECTED CMD...
-    name=$1; want=$2; shift 2
-    expect_exit 0 "$name" "$@"
-    got=$(cat "$tmp/out")
-    if [ "$got" = "$want" ]; then ok; else bad "$name: got '$got', expected '$want'"; fi
-}
-
 expect_exit 0 "svs --help" "$SVS" --help
 grep -q "verify" "$tmp/out" && ok || bad "svs --help does not list verify"
 expect_exit 2 "svs without command" "$SVS"

@@ -9,19 +9,6 @@ SVS=${SVS:-bin/svs}
 FIX=tests/fixtures/grpo
 . "$(dirname "$0")/lib.sh"
 
-
-# expect_exit CODE NAME CMD...  (stdout -> $tmp/out, stderr -> $tmp/err)
-expect_exit() {
-    code=$1; name=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    rc=$?
-    if [ "$rc" -eq "$code" ]; then ok; else bad "$name: exit $rc, expected $code; stderr: $(head -c 300 "$tmp/err")"; fi
-}
-expect_err() { # expect_err NAME SUBSTRING CMD...: exit 2 with `svs: error: ...SUBSTRING`
-    name=$1; sub=$2; shift 2
-    expect_exit 2 "$name" "$@"
-    if grep -q "^svs: error: " "$tmp/err" && grep -qF -- "$sub" "$tmp/err"; then ok; else bad "$name: stderr lacks 'svs: error: ...$sub': $(head -c 300 "$tmp/err")"; fi
-}
 has_line() { # has_line NAME REGEX: stdout has a matching line
     if grep -qE -- "$2" "$tmp/out"; then ok; else bad "$1: no line matching '$2' in: $(head -c 600 "$tmp/out")"; fi
 }

@@ -9,19 +9,6 @@ G=${SVS_GOLDEN_MODEL:-golden/model}
 . "$(dirname "$0")/lib.sh"
 skipped=0
 
-
-expect_exit() { # expect_exit CODE NAME CMD...  (stdout -> $tmp/out, stderr -> $tmp/err)
-    code=$1; name=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    rc=$?
-    if [ "$rc" -eq "$code" ]; then ok; else bad "$name: exit $rc, expected $code; stderr: $(head -c 300 "$tmp/err")"; fi
-}
-expect_err() { # expect_err NAME SUBSTRING CMD...
-    name=$1; sub=$2; shift 2
-    expect_exit 2 "$name" "$@"
-    if grep -q "^svs: error: " "$tmp/err" && grep -qF -- "$sub" "$tmp/err"; then ok; else bad "$name: stderr lacks 'svs: error: ...$sub': $(head -c 300 "$tmp/err")"; fi
-}
-
 # numbers of a JSONL file, one line per input line, keys and punctuation removed
 numbers() { sed 's/"[a-z_]*"://g; s/[][{},:]/ /g' "$1"; }
 

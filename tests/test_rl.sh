@@ -11,12 +11,7 @@ SVS=${SVS:-bin/svs}
 TOK=golden/tokenizer/ours_tokenizer.json
 . "$(dirname "$0")/lib.sh"
 
-cat >"$tmp/cfg.json" <<'CFG'
-{"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 16, "intermediate_size": 32,
- "num_attention_heads": 2, "num_key_value_heads": 1, "num_hidden_layers": 2, "vocab_size": 1500,
- "max_position_embeddings": 512, "rms_norm_eps": 1e-06, "rope_theta": 10000.0, "tie_word_embeddings": true,
- "hidden_act": "silu", "use_sliding_window": false}
-CFG
+tiny_qwen2_config "$tmp/cfg.json"
 "$SVS" tinymath --split rl --count 6 --seed 1 >"$tmp/data.jsonl" || bad "tinymath"
 
 rl() { # rl OUTDIR STEPS [extra options]

@@ -7,20 +7,6 @@
 SVS=${SVS:-bin/svs}
 . "$(dirname "$0")/lib.sh"
 
-
-# expect_exit CODE NAME CMD...  (stdout -> $tmp/out, stderr -> $tmp/err)
-expect_exit() {
-    code=$1; name=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    rc=$?
-    if [ "$rc" -eq "$code" ]; then ok; else bad "$name: exit $rc, expected $code; stderr: $(head -c 300 "$tmp/err")"; fi
-}
-expect_err() { # expect_err NAME SUBSTRING CMD...  (exit 2, "svs: error: ...SUBSTRING...")
-    name=$1; sub=$2; shift 2
-    expect_exit 2 "$name" "$@"
-    if grep -q "^svs: error: " "$tmp/err" && grep -qF -- "$sub" "$tmp/err"; then ok; else bad "$name: stderr lacks 'svs: error: ...$sub': $(head -c 300 "$tmp/err")"; fi
-}
-
 # Step 3: n = 2 samples per problem. Problem 0 "What is 2 + 3?" (5), problem 1 "Find 25% of 40."
 # (10). Seeds: rows 1 (problem 0, kept), 2 (problem 1, dropped), 3 (problem 1, kept), so kept
 # seed 0 -> answer 5, kept seed 1 -> answer 10. Synthesis samples:

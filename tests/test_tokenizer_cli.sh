@@ -14,25 +14,6 @@ ASSETS=${SVS_SHARED:-../shared}/assets/tokenizers
 . "$(dirname "$0")/lib.sh"
 skip=0
 
-
-# expect_exit CODE NAME CMD...  (stdout -> $tmp/out, stderr -> $tmp/err)
-expect_exit() {
-    code=$1; name=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    rc=$?
-    if [ "$rc" -eq "$code" ]; then ok; else bad "$name: exit $rc, expected $code; stderr: $(head -c 300 "$tmp/err")"; fi
-}
-expect_err() { # expect_err NAME SUBSTRING CMD...  (exit 2, "svs: error: ...SUBSTRING...")
-    name=$1; sub=$2; shift 2
-    expect_exit 2 "$name" "$@"
-    if grep -q "^svs: error: " "$tmp/err" && grep -qF -- "$sub" "$tmp/err"; then ok; else bad "$name: stderr lacks 'svs: error: ...$sub': $(head -c 300 "$tmp/err")"; fi
-}
-expect_out() { # expect_out NAME EXPECTED CMD...  (exit 0, stdout exactly EXPECTED)
-    name=$1; want=$2; shift 2
-    expect_exit 0 "$name" "$@"
-    got=$(cat "$tmp/out")
-    if [ "$got" = "$want" ]; then ok; else bad "$name: got '$got', expected '$want'"; fi
-}
 # have NAME: 0 when the tokenizer asset exists; otherwise a skip (local) or failure (CI).
 have() {
     if [ -f "$ASSETS/$1/tokenizer.json" ]; then return 0; fi

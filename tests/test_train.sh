@@ -7,17 +7,6 @@ SVS=${SVS:-bin/svs}
 TOK=golden/tokenizer/ours_tokenizer.json
 . "$(dirname "$0")/lib.sh"
 
-expect_exit() {
-    code=$1; name=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    rc=$?
-    if [ "$rc" -eq "$code" ]; then ok; else bad "$name: exit $rc, expected $code; stderr: $(head -c 300 "$tmp/err")"; fi
-}
-expect_err() { # expect_err NAME SUBSTRING CMD...
-    name=$1; sub=$2; shift 2
-    expect_exit 2 "$name" "$@"
-    if grep -q "^svs: error: " "$tmp/err" && grep -qF -- "$sub" "$tmp/err"; then ok; else bad "$name: stderr lacks 'svs: error: ...$sub': $(head -c 300 "$tmp/err")"; fi
-}
 field() { # field NAME LINE -> the number after "NAME":
     printf '%s\n' "$2" | sed -n "s/.*\"$1\":\([-0-9.eE+]*\).*/\1/p"
 }
